@@ -1,0 +1,43 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { registerAuth, type Authenticator } from './http/plugins/auth.js';
+import { registerErrorHandler } from './http/plugins/error-handler.js';
+import { healthRoutes, type HealthDeps } from './http/routes/health.js';
+import { inventoryRoutes, type InventoryRouteDeps } from './http/routes/inventory.js';
+import { keyRoutes, type KeyRouteDeps } from './http/routes/keys.js';
+import { snapshotRoutes, type SnapshotRouteDeps } from './http/routes/snapshots.js';
+
+export type AppServices = HealthDeps & SnapshotRouteDeps & InventoryRouteDeps & KeyRouteDeps & { readonly authenticator: Authenticator };
+
+export interface BuildAppOptions {
+  readonly services: AppServices;
+  readonly logger?: FastifyBaseLogger | false;
+  /** Called for every registered route (the route-walk test uses it). */
+  readonly onRoute?: (route: { method: string | string[]; url: string; access: string | undefined }) => void;
+}
+
+/** Builds the HTTP API. No listen, no environment, no Azure: main.ts and the tests decide those. */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: 64 * 1024,
+    requestIdHeader: 'x-request-id',
+    ajv: {
+      // Refuse unknown fields (Fastify's default silently strips them); coerce query strings only.
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  if (options.onRoute) {
+    app.addHook('onRoute', (route) => options.onRoute!({ method: route.method, url: route.url, access: route.config?.access }));
+  }
+  registerErrorHandler(app);
+  registerAuth(app, options.services.authenticator);
+
+  const { services } = options;
+  await app.register(healthRoutes(services));
+  await app.register(snapshotRoutes(services));
+  await app.register(inventoryRoutes(services));
+  await app.register(keyRoutes(services));
+  return app;
+}

@@ -1,0 +1,191 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { userInfo } from 'node:os';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { DomainError } from './domain/errors.js';
+import { isRole, type Role } from './domain/roles.js';
+import { toSnapshotResponse } from './http/schemas/snapshot.js';
+import { createLogger } from './lib/logger.js';
+import { VERSION } from './lib/version.js';
+import { createServices } from './services/create-services.js';
+import { backupDatabase } from './store/backup.js';
+import { openDatabase, type Db } from './store/database.js';
+import { DatabaseTooNewError, migrate } from './store/migrate.js';
+import { ServeLockedError } from './store/serve-lock.js';
+
+/** Who runs a local command, as recorded in evidence. */
+const cliActor = () => `cli:${safeUser()}`;
+
+const program = new Command()
+  .name('imagewarden')
+  .description('Node image compliance evidence for Azure Kubernetes Service')
+  .version(VERSION)
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run the service: API, scheduler, upgrade runner (one per data dir)')
+  .action(async () => {
+    const { startService } = await import('./main.js');
+    const service = await startService({ config: loadConfig() });
+    process.stderr.write(`imagewarden listening on ${service.url}\n`);
+    const stop = (signal: string) => {
+      process.stderr.write(`${signal}: shutting down\n`);
+      void service.close().then(() => process.exit(0));
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+
+program
+  .command('snapshot')
+  .description('take one fleet snapshot now; progress on stderr, the snapshot JSON on stdout')
+  .action(async () => {
+    const config = loadConfig();
+    await withDatabase(config, async (db) => {
+      const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+      const services = createServices({ config, db, logger, onProgress: (message) => process.stderr.write(`${message}\n`) });
+      const snapshot = await services.snapshotService.run('cli', cliActor());
+      process.stdout.write(`${JSON.stringify(toSnapshotResponse(snapshot), null, 2)}\n`);
+      // 0 only when every subscription was read; partial and failed snapshots are recorded but are not success.
+      process.exitCode = snapshot.status === 'succeeded' ? 0 : snapshot.status === 'partial' ? 3 : 1;
+    });
+  });
+
+const keys = program.command('keys').description('manage API keys');
+keys
+  .command('create')
+  .description('create an API key; the key alone is the last stdout line')
+  .requiredOption('--role <role>', 'auditor | operator | admin', parseRole)
+  .requiredOption('--name <name>', 'a unique name for the key')
+  .option('--expires <date>', 'expiry date or date-time (UTC)', parseDate)
+  .action(async (options: { role: Role; name: string; expires?: string }) => {
+    await withServices(async (services) => {
+      const { key, record } = services.keyService.create({
+        name: options.name,
+        role: options.role,
+        expiresAt: options.expires ?? null,
+        actor: cliActor(),
+      });
+      process.stderr.write(`created ${record.role} key "${record.name}"${record.expiresAt ? ` (expires ${record.expiresAt})` : ''}; it is shown only now\n`);
+      process.stdout.write(`${key}\n`);
+    });
+  });
+keys
+  .command('list')
+  .description('list API keys (never their secrets)')
+  .option('--json', 'print JSON')
+  .action(async (options: { json?: boolean }) => {
+    await withServices(async (services) => {
+      const list = services.keyService.list();
+      if (options.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      for (const key of list) {
+        const state = key.revokedAt ? `revoked ${key.revokedAt}` : key.expiresAt ? `expires ${key.expiresAt}` : 'active';
+        process.stdout.write(`${key.name}\t${key.role}\t${key.keyPrefix}…\tcreated ${key.createdAt} by ${key.createdBy}\t${state}\n`);
+      }
+    });
+  });
+keys
+  .command('revoke')
+  .description('revoke an API key')
+  .requiredOption('--name <name>', 'the key to revoke')
+  .action(async (options: { name: string }) => {
+    await withServices(async (services) => {
+      const record = services.keyService.revoke(options.name, cliActor());
+      process.stderr.write(`revoked key "${record.name}" at ${record.revokedAt}\n`);
+    });
+  });
+
+program
+  .command('migrate')
+  .description('apply pending database migrations and exit')
+  .action(async () => {
+    const config = loadConfig();
+    const db = openDatabase(config.databaseFile);
+    try {
+      const { from, to } = migrate(db);
+      process.stderr.write(from === to ? `database is at version ${to}; nothing to do\n` : `migrated database from version ${from} to ${to}\n`);
+    } finally {
+      db.close();
+    }
+  });
+
+program
+  .command('backup')
+  .description('write a consistent copy of the database while the service runs')
+  .requiredOption('--out <file>', 'where to write the copy')
+  .action(async (options: { out: string }) => {
+    const config = loadConfig();
+    const db = openDatabase(config.databaseFile, { readonly: true });
+    try {
+      const result = await backupDatabase(db, options.out);
+      process.stderr.write(`backup written to ${result.file} (${result.bytes} bytes, schema version ${result.schemaVersion})\n`);
+    } finally {
+      db.close();
+    }
+  });
+
+program
+  .command('emulator')
+  .description('run the ARM emulator alone; first stdout line is JSON { url, caFile, token }')
+  .option('--fleet <file>', 'fleet file (JSON); default: the built-in demo fleet')
+  .option('--faults <file>', 'fault plan (JSON)')
+  .option('--port <n>', 'port to listen on (default: a free one)', parsePort)
+  .action(async (options: { fleet?: string; faults?: string; port?: number }) => {
+    const { runEmulatorCommand } = await import('./emulator/emulator-command.js');
+    await runEmulatorCommand(options);
+  });
+
+program
+  .command('demo')
+  .description('start the emulator with the demo fleet and the service against it (what `npm run demo` runs)')
+  .action(async () => {
+    const { runDemo } = await import('./demo.js');
+    await runDemo();
+  });
+
+async function withDatabase(config: Config, work: (db: Db) => Promise<void>): Promise<void> {
+  const db = openDatabase(config.databaseFile);
+  try {
+    migrate(db);
+    await work(db);
+  } finally {
+    db.close();
+  }
+}
+
+async function withServices(work: (services: ReturnType<typeof createServices>) => Promise<void>): Promise<void> {
+  const config = loadConfig();
+  await withDatabase(config, (db) => work(createServices({ config, db, logger: createLogger('warn') })));
+}
+
+function parseRole(value: string): Role {
+  if (!isRole(value)) throw new InvalidArgumentError('expected auditor, operator or admin');
+  return value;
+}
+
+function parseDate(value: string): string {
+  const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError('expected a date (YYYY-MM-DD) or an ISO 8601 date-time');
+  return date.toISOString();
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('expected a port number');
+  return port;
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+}
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  const known = error instanceof ConfigError || error instanceof DomainError || error instanceof ServeLockedError || error instanceof DatabaseTooNewError;
+  process.stderr.write(`imagewarden: ${known ? (error as Error).message : (error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,162 @@
+import { resolve } from 'node:path';
+import cron from 'node-cron';
+
+/** Azure clouds imagewarden knows: default ARM endpoint, token audience and Entra ID authority for each. */
+export const AZURE_CLOUDS = {
+  AzurePublicCloud: {
+    armEndpoint: 'https://management.azure.com',
+    armScope: 'https://management.azure.com/.default',
+    authorityHost: 'https://login.microsoftonline.com',
+  },
+  AzureUSGovernment: {
+    armEndpoint: 'https://management.usgovcloudapi.net',
+    armScope: 'https://management.usgovcloudapi.net/.default',
+    authorityHost: 'https://login.microsoftonline.us',
+  },
+  AzureChinaCloud: {
+    armEndpoint: 'https://management.chinacloudapi.cn',
+    armScope: 'https://management.chinacloudapi.cn/.default',
+    authorityHost: 'https://login.chinacloudapi.cn',
+  },
+} as const;
+export type AzureCloudName = keyof typeof AZURE_CLOUDS;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  readonly dataDir: string;
+  readonly databaseFile: string;
+  readonly host: string;
+  readonly port: number;
+  readonly armEndpoint: string;
+  readonly armToken: string | null;
+  readonly azureCloud: AzureCloudName;
+  readonly armScope: string;
+  readonly authorityHost: string;
+  /** Subscriptions that must be covered; null = every subscription the identity can read. */
+  readonly subscriptions: readonly string[] | null;
+  readonly snapshotCron: string | null;
+  readonly nodeCheckCron: string | null;
+  readonly patchSlaDays: number;
+  readonly policyFile: string | null;
+  readonly maxExceptionDays: number;
+  readonly retentionDays: number;
+  readonly entraTenantId: string | null;
+  readonly entraAudience: string | null;
+  readonly entraAuthority: string;
+  readonly logLevel: LogLevel;
+  /** Client secret credential from the standard AZURE_* variables, when all three are set. */
+  readonly clientSecret: { tenantId: string; clientId: string; clientSecret: string } | null;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Parses and validates every imagewarden setting from the environment, once, at start-up.
+ * All problems are reported together, each naming its variable.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${name}: expected an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const httpsUrl = (name: string, fallback: string): string => {
+    const raw = read(name) ?? fallback;
+    try {
+      const url = new URL(raw);
+      if (url.protocol !== 'https:') problems.push(`${name}: must be an https:// URL, got "${raw}"`);
+      return url.origin + url.pathname.replace(/\/+$/, '');
+    } catch {
+      problems.push(`${name}: not a valid URL: "${raw}"`);
+      return fallback;
+    }
+  };
+  const schedule = (name: string, fallback: string): string | null => {
+    const raw = read(name) ?? fallback;
+    if (raw.toLowerCase() === 'off') return null;
+    if (!cron.validate(raw)) problems.push(`${name}: not a valid cron expression (or "off"): "${raw}"`);
+    return raw;
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const raw = read(name) ?? fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      problems.push(`${name}: expected one of ${allowed.join(', ')}, got "${raw}"`);
+      return fallback;
+    }
+    return raw as T;
+  };
+
+  const cloudName = oneOf('IMAGEWARDEN_AZURE_CLOUD', Object.keys(AZURE_CLOUDS) as AzureCloudName[], 'AzurePublicCloud');
+  const cloud = AZURE_CLOUDS[cloudName];
+
+  let subscriptions: string[] | null = null;
+  const rawSubscriptions = read('IMAGEWARDEN_SUBSCRIPTIONS');
+  if (rawSubscriptions !== undefined) {
+    subscriptions = [...new Set(rawSubscriptions.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))];
+    const bad = subscriptions.filter((s) => !UUID.test(s));
+    if (bad.length > 0) problems.push(`IMAGEWARDEN_SUBSCRIPTIONS: not subscription ids: ${bad.join(', ')}`);
+    if (subscriptions.length === 0) problems.push('IMAGEWARDEN_SUBSCRIPTIONS: set but lists no subscription');
+  }
+
+  const host = read('IMAGEWARDEN_HOST') ?? '127.0.0.1';
+  const dataDir = resolve(read('IMAGEWARDEN_DATA_DIR') ?? './data');
+  const entraTenantId = read('IMAGEWARDEN_ENTRA_TENANT_ID') ?? null;
+  const entraAudience = read('IMAGEWARDEN_ENTRA_AUDIENCE') ?? null;
+  if ((entraTenantId === null) !== (entraAudience === null)) {
+    problems.push('IMAGEWARDEN_ENTRA_TENANT_ID / IMAGEWARDEN_ENTRA_AUDIENCE: set both or neither');
+  }
+
+  const tenantId = read('AZURE_TENANT_ID');
+  const clientId = read('AZURE_CLIENT_ID');
+  const secret = read('AZURE_CLIENT_SECRET');
+  const clientSecret =
+    tenantId !== undefined && clientId !== undefined && secret !== undefined
+      ? { tenantId, clientId, clientSecret: secret }
+      : null;
+
+  const config: Config = {
+    dataDir,
+    databaseFile: resolve(dataDir, 'imagewarden.db'),
+    host,
+    port: integer('IMAGEWARDEN_PORT', 8080, 0, 65535),
+    armEndpoint: httpsUrl('IMAGEWARDEN_ARM_ENDPOINT', cloud.armEndpoint),
+    armToken: read('IMAGEWARDEN_ARM_TOKEN') ?? null,
+    azureCloud: cloudName,
+    armScope: cloud.armScope,
+    authorityHost: httpsUrl('AZURE_AUTHORITY_HOST', cloud.authorityHost),
+    subscriptions,
+    snapshotCron: schedule('IMAGEWARDEN_SNAPSHOT_CRON', '0 * * * *'),
+    nodeCheckCron: schedule('IMAGEWARDEN_NODE_CHECK_CRON', '30 3 * * *'),
+    patchSlaDays: integer('IMAGEWARDEN_PATCH_SLA_DAYS', 30, 1, 3650),
+    policyFile: read('IMAGEWARDEN_POLICY_FILE') ?? null,
+    maxExceptionDays: integer('IMAGEWARDEN_MAX_EXCEPTION_DAYS', 90, 1, 3650),
+    retentionDays: integer('IMAGEWARDEN_RETENTION_DAYS', 400, 1, 36500),
+    entraTenantId,
+    entraAudience,
+    entraAuthority: httpsUrl('IMAGEWARDEN_ENTRA_AUTHORITY', 'https://login.microsoftonline.com'),
+    logLevel: oneOf('IMAGEWARDEN_LOG_LEVEL', LOG_LEVELS, 'info'),
+    clientSecret,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

@@ -1,0 +1,20 @@
+import { invalidInput } from '../domain/errors.js';
+
+/**
+ * Opaque list cursors: base64url JSON of the last key served plus whatever pins the listing (e.g. the snapshot
+ * it reads), so every page of one listing comes from the same observation even while new snapshots land.
+ */
+export function encodeCursor(value: Record<string, string | number>): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+export function decodeCursor<T extends Record<string, string | number>>(cursor: string | undefined, shape: Record<keyof T, 'string' | 'number'>): T | null {
+  if (cursor === undefined) return null;
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    for (const [key, type] of Object.entries(shape)) if (typeof value[key] !== type) throw new Error(key);
+    return value as T;
+  } catch {
+    throw invalidInput('invalid_cursor', 'cursor is not one this API issued');
+  }
+}

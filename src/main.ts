@@ -1,0 +1,88 @@
+import { mkdirSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { createLogger } from './lib/logger.js';
+import { startScheduler, type Scheduler } from './scheduler/scheduler.js';
+import { createServices, type CreateServicesOptions, type Services } from './services/create-services.js';
+import { openDatabase, type Db } from './store/database.js';
+import { migrate } from './store/migrate.js';
+import { acquireServeLock, type ServeLock } from './store/serve-lock.js';
+
+export interface RunningService {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly services: Services;
+  readonly db: Db;
+  close(): Promise<void>;
+}
+
+export interface StartServiceOptions extends Partial<Pick<CreateServicesOptions, 'clients' | 'now' | 'snapshotOptions'>> {
+  readonly config: Config;
+  readonly logger?: Logger;
+}
+
+/**
+ * `imagewarden serve`: takes the data dir's serve lock, opens and migrates the database, recovers snapshots a
+ * previous process left running, then serves the API and runs the schedules until closed.
+ */
+export async function startService(options: StartServiceOptions): Promise<RunningService> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  mkdirSync(config.dataDir, { recursive: true });
+  const lock: ServeLock = acquireServeLock(config.dataDir);
+  let db: Db | undefined;
+  let scheduler: Scheduler | undefined;
+  try {
+    db = openDatabase(config.databaseFile);
+    const migrated = migrate(db);
+    if (migrated.from !== migrated.to) logger.info(migrated, 'database migrated');
+    const services = createServices({ config, db, logger, ...pick(options) });
+    services.snapshotService.recoverInterrupted();
+    const app = await buildApp({ services, logger });
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    scheduler = startScheduler(
+      [{ name: 'fleet-snapshot', schedule: config.snapshotCron, run: () => services.snapshotService.run('schedule', 'system') }],
+      logger,
+    );
+    logger.info({ url, dataDir: config.dataDir }, 'imagewarden serving');
+    const openDb = db;
+    const openScheduler = scheduler;
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      app,
+      services,
+      db: openDb,
+      close() {
+        closing ??= (async () => {
+          openScheduler.stop();
+          await app.close();
+          // A snapshot in flight finishes and commits (or records its failure) before the database closes.
+          await services.snapshotService.drain();
+          openDb.close();
+          lock.release();
+          logger.info('imagewarden stopped');
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    scheduler?.stop();
+    db?.close();
+    lock.release();
+    throw error;
+  }
+}
+
+function pick(options: StartServiceOptions): Partial<CreateServicesOptions> {
+  return {
+    ...(options.clients ? { clients: options.clients } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.snapshotOptions ? { snapshotOptions: options.snapshotOptions } : {}),
+  };
+}

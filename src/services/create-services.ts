@@ -1,0 +1,73 @@
+import type { Logger } from 'pino';
+import { createArmClients, type ArmClients } from '../azure/arm-clients.js';
+import { createArmCredential } from '../azure/credential.js';
+import type { Config } from '../config.js';
+import { currentOwner, isOwnerAlive } from '../lib/process-owner.js';
+import { createApiKeyRepository } from '../store/api-key-repository.js';
+import { createAuditRepository } from '../store/audit-repository.js';
+import type { Db } from '../store/database.js';
+import { isMigrated } from '../store/migrate.js';
+import { createSnapshotRepository } from '../store/snapshot-repository.js';
+import { createStateRepository } from '../store/state-repository.js';
+import { createInventoryService } from './inventory-service.js';
+import { createKeyService } from './key-service.js';
+import { createSnapshotService, type SnapshotServiceOptions } from './snapshot-service.js';
+
+export interface CreateServicesOptions {
+  readonly config: Config;
+  readonly db: Db;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+  /** Defaults to clients for the configured endpoint and credential. */
+  readonly clients?: ArmClients;
+  readonly snapshotOptions?: SnapshotServiceOptions;
+  readonly onProgress?: (message: string) => void;
+}
+
+export type Services = ReturnType<typeof createServices>;
+
+/** The composition root of the use cases: repositories over one database, Azure clients, services. */
+export function createServices(options: CreateServicesOptions) {
+  const { config, db, logger } = options;
+  const now = options.now ?? (() => new Date());
+  const snapshots = createSnapshotRepository(db);
+  const state = createStateRepository(db);
+  const audit = createAuditRepository(db);
+  const keys = createApiKeyRepository(db);
+  const clients = options.clients ?? createArmClients(config, createArmCredential(config));
+  const keyService = createKeyService({ db, keys, audit, now });
+  const snapshotService = createSnapshotService({
+    snapshots,
+    state,
+    clients,
+    requiredSubscriptions: config.subscriptions,
+    logger,
+    now,
+    owner: currentOwner(),
+    isOwnerAlive,
+    ...(options.snapshotOptions ? { options: options.snapshotOptions } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  return {
+    snapshots,
+    state,
+    audit,
+    keyService,
+    snapshotService,
+    inventory: createInventoryService({ snapshots, state, now }),
+    authenticator: keyService,
+    isReady: () => readiness(db),
+  };
+}
+
+/** Ready means: the database answers, accepts a write lock, and has exactly this code's schema. */
+function readiness(db: Db): { ready: boolean; reason?: string } {
+  try {
+    if (!isMigrated(db)) return { ready: false, reason: 'database schema is not at this version' };
+    db.prepare('BEGIN IMMEDIATE').run();
+    db.prepare('ROLLBACK').run();
+    return { ready: true };
+  } catch (error) {
+    return { ready: false, reason: `database not writable: ${(error as Error).message}` };
+  }
+}

@@ -1,0 +1,140 @@
+import type { ClusterObservation, PoolObservation } from '../domain/inventory.js';
+import { clusterKey, poolKey } from '../domain/inventory.js';
+import { imageFamilyOf } from '../domain/node-image.js';
+import { canonicalJson, sha256Hex } from '../lib/canonical-json.js';
+import type { Db } from './database.js';
+
+export interface LatestImageObservation {
+  readonly subscriptionId: string;
+  readonly location: string;
+  readonly imageFamily: string;
+  readonly version: string;
+  readonly sourcePoolKey: string;
+}
+
+export interface ObservedState {
+  /** Lower-case ids of the subscriptions read completely; only their state is replaced. */
+  readonly subscriptions: ReadonlySet<string>;
+  readonly clusters: readonly ClusterObservation[];
+  readonly pools: readonly PoolObservation[];
+  readonly latestImages: readonly LatestImageObservation[];
+}
+
+export interface ChangeCounts {
+  readonly opened: number;
+  readonly closed: number;
+}
+
+interface Keyed {
+  readonly key: string;
+  readonly subscriptionId: string;
+  readonly hash: string;
+}
+
+/**
+ * Records one snapshot's observations as intervals: unchanged rows are left alone, changed rows are closed
+ * and reopened with the new content, rows no longer observed in a subscription that was read completely are
+ * closed. Must run inside the snapshot's write transaction.
+ */
+export function applyObservations(db: Db, snapshotId: number, state: ObservedState): ChangeCounts {
+  const inScope = (subscriptionId: string) => state.subscriptions.has(subscriptionId.toLowerCase());
+  let opened = 0;
+  let closed = 0;
+
+  const sync = <T>(
+    table: string,
+    keyColumn: string,
+    observed: readonly T[],
+    describe: (item: T) => Keyed,
+    insert: (item: T, keyed: Keyed) => void,
+  ) => {
+    const current = new Map<string, { id: number; hash: string }>();
+    const rows = db
+      .prepare(`SELECT id, ${keyColumn} AS key, subscription_id AS sub, ${hashColumn(table)} AS hash FROM ${table} WHERE valid_to IS NULL`)
+      .all() as { id: number; key: string; sub: string; hash: string }[];
+    for (const row of rows) if (inScope(row.sub)) current.set(row.key, { id: row.id, hash: row.hash });
+    const close = db.prepare(`UPDATE ${table} SET valid_to = ? WHERE id = ?`);
+    for (const item of observed) {
+      const keyed = describe(item);
+      if (!inScope(keyed.subscriptionId)) continue;
+      const existing = current.get(keyed.key);
+      current.delete(keyed.key);
+      if (existing?.hash === keyed.hash) continue;
+      if (existing) {
+        close.run(snapshotId, existing.id);
+        closed++;
+      }
+      insert(item, keyed);
+      opened++;
+    }
+    for (const gone of current.values()) {
+      close.run(snapshotId, gone.id);
+      closed++;
+    }
+  };
+
+  const insertCluster = db.prepare(
+    `INSERT INTO cluster_states (cluster_key, subscription_id, valid_from, content_hash, data) VALUES (?, ?, ?, ?, ?)`,
+  );
+  sync('cluster_states', 'cluster_key', state.clusters, describeCluster, (cluster, keyed) =>
+    insertCluster.run(keyed.key, keyed.subscriptionId, snapshotId, keyed.hash, canonicalJson(cluster)),
+  );
+
+  const insertPool = db.prepare(
+    `INSERT INTO pool_states (pool_key, cluster_key, subscription_id, location, image_family, valid_from, content_hash, data)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  sync('pool_states', 'pool_key', state.pools, describePool, (pool, keyed) =>
+    insertPool.run(
+      keyed.key,
+      clusterKey(pool.clusterId),
+      keyed.subscriptionId,
+      pool.location.toLowerCase(),
+      imageFamilyOf(pool.nodeImageVersion),
+      snapshotId,
+      keyed.hash,
+      canonicalJson(pool),
+    ),
+  );
+
+  const insertLatest = db.prepare(
+    `INSERT INTO latest_image_states (subscription_id, location, image_family, version, source_pool_key, valid_from)
+     VALUES (?, ?, ?, ?, ?, ?)`,
+  );
+  sync('latest_image_states', `subscription_id || '|' || location || '|' || image_family`, state.latestImages, describeLatest, (latest) =>
+    insertLatest.run(
+      latest.subscriptionId.toLowerCase(),
+      latest.location.toLowerCase(),
+      latest.imageFamily,
+      latest.version,
+      latest.sourcePoolKey,
+      snapshotId,
+    ),
+  );
+  return { opened, closed };
+}
+
+/** latest_image_states has no stored hash: the version is the content (the source pool may rotate freely). */
+function hashColumn(table: string): string {
+  return table === 'latest_image_states' ? 'version' : 'content_hash';
+}
+
+function describeCluster(cluster: ClusterObservation): Keyed {
+  return { key: clusterKey(cluster.id), subscriptionId: cluster.subscriptionId.toLowerCase(), hash: sha256Hex(canonicalJson(cluster)) };
+}
+
+function describePool(pool: PoolObservation): Keyed {
+  return {
+    key: poolKey(pool.clusterId, pool.poolName),
+    subscriptionId: pool.subscriptionId.toLowerCase(),
+    hash: sha256Hex(canonicalJson(pool)),
+  };
+}
+
+function describeLatest(latest: LatestImageObservation): Keyed {
+  return {
+    key: `${latest.subscriptionId.toLowerCase()}|${latest.location.toLowerCase()}|${latest.imageFamily}`,
+    subscriptionId: latest.subscriptionId.toLowerCase(),
+    hash: latest.version,
+  };
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('applies the CONTRACT.md defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      armEndpoint: 'https://management.azure.com',
+      armToken: null,
+      azureCloud: 'AzurePublicCloud',
+      armScope: 'https://management.azure.com/.default',
+      subscriptions: null,
+      snapshotCron: '0 * * * *',
+      nodeCheckCron: '30 3 * * *',
+      patchSlaDays: 30,
+      maxExceptionDays: 90,
+      retentionDays: 400,
+      entraAuthority: 'https://login.microsoftonline.com',
+      logLevel: 'info',
+    });
+    expect(config.databaseFile.endsWith('/data/imagewarden.db')).toBe(true);
+  });
+
+  it('parses every variable it is given', () => {
+    const config = loadConfig({
+      IMAGEWARDEN_DATA_DIR: '/var/lib/iw',
+      IMAGEWARDEN_PORT: '9090',
+      IMAGEWARDEN_ARM_ENDPOINT: 'https://127.0.0.1:8443/',
+      IMAGEWARDEN_SUBSCRIPTIONS: '11111111-2222-3333-4444-555555555555, 66666666-7777-8888-9999-AAAAAAAAAAAA',
+      IMAGEWARDEN_SNAPSHOT_CRON: 'off',
+      IMAGEWARDEN_AZURE_CLOUD: 'AzureUSGovernment',
+      IMAGEWARDEN_PATCH_SLA_DAYS: '14',
+    });
+    expect(config.dataDir).toBe('/var/lib/iw');
+    expect(config.port).toBe(9090);
+    expect(config.armEndpoint).toBe('https://127.0.0.1:8443');
+    expect(config.subscriptions).toEqual(['11111111-2222-3333-4444-555555555555', '66666666-7777-8888-9999-aaaaaaaaaaaa']);
+    expect(config.snapshotCron).toBeNull();
+    expect(config.armScope).toBe('https://management.usgovcloudapi.net/.default');
+    expect(config.patchSlaDays).toBe(14);
+  });
+
+  it.each([
+    ['IMAGEWARDEN_PORT', 'eighty'],
+    ['IMAGEWARDEN_PORT', '70000'],
+    ['IMAGEWARDEN_ARM_ENDPOINT', 'http://127.0.0.1:8443'],
+    ['IMAGEWARDEN_ARM_ENDPOINT', 'not a url'],
+    ['IMAGEWARDEN_SUBSCRIPTIONS', 'prod-subscription'],
+    ['IMAGEWARDEN_SNAPSHOT_CRON', 'every hour'],
+    ['IMAGEWARDEN_NODE_CHECK_CRON', '61 * * * *'],
+    ['IMAGEWARDEN_AZURE_CLOUD', 'AzureGermanCloud'],
+    ['IMAGEWARDEN_PATCH_SLA_DAYS', '0'],
+    ['IMAGEWARDEN_MAX_EXCEPTION_DAYS', '-5'],
+    ['IMAGEWARDEN_RETENTION_DAYS', '1.5'],
+    ['IMAGEWARDEN_LOG_LEVEL', 'verbose'],
+    ['IMAGEWARDEN_ENTRA_TENANT_ID', '72f988bf-86f1-41af-91ab-2d7cd011db47'],
+  ])('refuses %s=%s with a message naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+
+  it('reports every bad variable at once', () => {
+    try {
+      loadConfig({ IMAGEWARDEN_PORT: 'x', IMAGEWARDEN_LOG_LEVEL: 'loud' });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigError).problems).toHaveLength(2);
+    }
+  });
+});
