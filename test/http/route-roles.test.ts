@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { ROLES, type Role } from '../../src/domain/roles.js';
+import { fleetOfClusters } from '../helpers/fleets.js';
+import { startTestEmulator } from '../helpers/emulator.js';
+import { createTestServices, testConfig } from '../helpers/service.js';
+
+/** Every registered route, as Fastify saw it. A new route without a declared role fails this suite. */
+async function buildWithRoutes() {
+  const emulator = await startTestEmulator(fleetOfClusters(1));
+  const { services, db } = createTestServices(testConfig(emulator));
+  const routes: { method: string; url: string; access: string | undefined }[] = [];
+  const app = await buildApp({
+    services,
+    onRoute: (route) => {
+      for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url, access: route.access });
+    },
+  });
+  const keys = Object.fromEntries(
+    ROLES.map((role) => [role, services.keyService.create({ name: role, role, expiresAt: null, actor: 'test' }).key]),
+  ) as Record<Role, string>;
+  return { app, routes, keys, services, db };
+}
+
+const concrete = (url: string) => url.replace(':id', '1').replace(':name', 'auditor');
+
+describe('route roles', () => {
+  it('every route declares its access, and only the probes are public', async () => {
+    const { app, routes, db } = await buildWithRoutes();
+    expect(routes.length).toBeGreaterThan(5);
+    for (const route of routes) {
+      expect(route.access, `${route.method} ${route.url}`).toBeDefined();
+      if (route.url.startsWith('/api/')) expect(ROLES, `${route.method} ${route.url}`).toContain(route.access);
+      else expect(['/healthz', '/readyz']).toContain(route.url);
+    }
+    await app.close();
+    db.close();
+  });
+
+  it('every /api/ route answers 401 without a key or with a bad one, and 403 for each role below its own', async () => {
+    const { app, routes, keys, db } = await buildWithRoutes();
+    for (const route of routes.filter((r) => r.url.startsWith('/api/'))) {
+      const url = concrete(route.url);
+      const method = route.method as 'GET' | 'POST';
+      const none = await app.inject({ method, url });
+      expect(none.statusCode, `${method} ${url} without a key`).toBe(401);
+      expect(none.json()).toMatchObject({ error: { code: 'unauthenticated' } });
+      const bad = await app.inject({ method, url, headers: { authorization: 'Bearer iw_not-a-real-key' } });
+      expect(bad.statusCode, `${method} ${url} with a bad key`).toBe(401);
+      const required = ROLES.indexOf(route.access as Role);
+      for (const role of ROLES.slice(0, required)) {
+        const denied = await app.inject({ method, url, headers: { authorization: `Bearer ${keys[role]}` } });
+        expect(denied.statusCode, `${method} ${url} as ${role}`).toBe(403);
+        expect(denied.json()).toMatchObject({ error: { code: 'forbidden', details: { requiredRole: route.access, role } } });
+      }
+      for (const role of ROLES.slice(required)) {
+        const allowed = await app.inject({ method, url, headers: { authorization: `Bearer ${keys[role]}` } });
+        expect([401, 403], `${method} ${url} as ${role}`).not.toContain(allowed.statusCode);
+      }
+    }
+    await app.close();
+    db.close();
+  });
+
+  it('a revoked or expired key is refused', async () => {
+    const { app, keys, services, db } = await buildWithRoutes();
+    services.keyService.revoke('auditor', 'test');
+    const revoked = await app.inject({ url: '/api/v1/snapshots', headers: { authorization: `Bearer ${keys.auditor}` } });
+    expect(revoked.statusCode).toBe(401);
+    await app.close();
+    db.close();
+  });
+
+  it('refuses unknown query parameters and body fields with 400 and a machine-readable body', async () => {
+    const { app, keys, db } = await buildWithRoutes();
+    const headers = { authorization: `Bearer ${keys.admin}` };
+    const query = await app.inject({ url: '/api/v1/pools?colour=blue', headers });
+    expect(query.statusCode).toBe(400);
+    expect(query.json()).toMatchObject({ error: { code: 'invalid_request' } });
+    const body = await app.inject({ method: 'POST', url: '/api/v1/keys', headers, payload: { name: 'x', role: 'auditor', admin: true } });
+    expect(body.statusCode).toBe(400);
+    const limit = await app.inject({ url: '/api/v1/pools?limit=1001', headers });
+    expect(limit.statusCode).toBe(400);
+    const cursor = await app.inject({ url: '/api/v1/pools?cursor=garbage', headers });
+    expect(cursor.json()).toMatchObject({ error: { code: 'invalid_cursor' } });
+    const asOf = await app.inject({ url: '/api/v1/pools?asOf=yesterday', headers });
+    expect(asOf.statusCode).toBe(400);
+    const missing = await app.inject({ url: '/api/v1/snapshots/999', headers });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({ error: { code: 'snapshot_not_found' } });
+    const json = await app.inject({ method: 'POST', url: '/api/v1/keys', headers: { ...headers, 'content-type': 'application/json' }, payload: '{"name":' });
+    expect(json.statusCode).toBe(400);
+    expect(json.json().error.code).toMatch(/^[a-z_]+$/);
+    await app.close();
+    db.close();
+  });
+});
