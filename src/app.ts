@@ -32,6 +32,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     app.addHook('onRoute', (route) => options.onRoute!({ method: route.method, url: route.url, access: route.config?.access }));
   }
   registerErrorHandler(app);
+  // An absent body is an empty object: `curl -X POST` with no data is a valid request where every field is optional.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && (request.method === 'POST' || request.method === 'PUT')) request.body = {};
+  });
   registerAuth(app, options.services.authenticator);
 
   const { services } = options;

@@ -110,12 +110,12 @@ export function createSnapshotService(deps: SnapshotServiceDeps) {
   }
 
   async function execute(snapshot: Snapshot): Promise<Snapshot> {
-    const startedAt = Date.parse(snapshot.startedAt);
     let armCalls = 0;
     const warnings: SnapshotWarning[] = [];
     const retry: RetryContext = {
       policy,
-      deadline: startedAt + deadlineInMs,
+      // Operational time, not the (injectable) evidence clock: the deadline bounds real waiting.
+      deadline: Date.now() + deadlineInMs,
       onRetry: (event) => {
         deps.logger.warn({ snapshotId: snapshot.id, ...event }, 'retrying ARM call');
         progress(`retrying ${event.operation} in ${event.delayInMs} ms (${event.failure.statusCode ?? event.failure.code})`);

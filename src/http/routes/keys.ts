@@ -66,7 +66,7 @@ export const keyRoutes =
         schema: {
           summary: 'Revoke an API key',
           params: Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) }),
-          body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false })),
+          body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false }),
           response: { 200: KeySchema, ...errorResponses },
         },
       },

@@ -21,7 +21,7 @@ export const snapshotRoutes =
         config: { access: 'operator' },
         schema: {
           summary: 'Start a fleet snapshot (or get the one already running)',
-          body: Type.Optional(Type.Object({}, { additionalProperties: false })),
+          body: Type.Object({}, { additionalProperties: false }),
           response: { 202: Type.Object({ id: Type.Integer(), status: SnapshotSchema.properties.status }), ...errorResponses },
         },
       },
