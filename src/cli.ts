@@ -27,14 +27,21 @@ program
   .description('run the service: API, scheduler, upgrade runner (one per data dir)')
   .action(async () => {
     const { startService } = await import('./main.js');
-    const service = await startService({ config: loadConfig() });
-    process.stderr.write(`imagewarden listening on ${service.url}\n`);
-    const stop = (signal: string) => {
+    // Signals are handled from the first moment: a stop during start-up waits for it, then closes cleanly.
+    const starting = startService({ config: loadConfig() });
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
       process.stderr.write(`${signal}: shutting down\n`);
-      void service.close().then(() => process.exit(0));
+      const service = await starting.catch(() => undefined);
+      await service?.close();
+      process.exit(0);
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    const service = await starting;
+    if (!stopping) process.stderr.write(`imagewarden listening on ${service.url}\n`);
   });
 
 program
