@@ -37,6 +37,8 @@ export interface ArmFailure {
 }
 
 const TRANSIENT_STATUS = new Set([408, 500, 502, 503, 504]);
+/** Credential failures carry no HTTP answer from ARM but are not network faults: retrying cannot fix them. */
+const CREDENTIAL_ERRORS = new Set(['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError', 'AuthenticationRequiredError']);
 
 interface ErrorLike {
   statusCode?: number;
@@ -53,14 +55,15 @@ export function classifyArmError(error: unknown, now: number = Date.now()): ArmF
   const header = (name: string) => e.response?.headers?.get(name) ?? null;
   const retryAfterInMs = parseRetryAfter(header, now);
   const throttled = statusCode === 429 || (statusCode === 503 && retryAfterInMs !== null);
-  const transport = statusCode === null; // no HTTP answer at all: reset, refused, timed out
+  const credential = CREDENTIAL_ERRORS.has(e.name ?? '');
+  const transport = statusCode === null && !credential; // no HTTP answer at all: reset, refused, timed out
   return {
     statusCode,
     code: e.code ?? (e.name === 'AbortError' || e.name === 'TimeoutError' ? 'RequestTimeout' : null),
     message: e.message ?? String(error),
     retryAfterInMs,
     throttled,
-    retryable: throttled || transport || (statusCode !== null && TRANSIENT_STATUS.has(statusCode)),
+    retryable: throttled || transport || (statusCode !== null && TRANSIENT_STATUS.has(statusCode) && !credential),
   };
 }
 

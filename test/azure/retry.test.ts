@@ -23,6 +23,8 @@ describe('classifyArmError', () => {
     [restError(undefined, {}, 'ECONNRESET'), { retryable: true, statusCode: null }],
     [Object.assign(new Error('timed out'), { name: 'AbortError' }), { retryable: true, code: 'RequestTimeout' }],
     [restError(400), { retryable: false }],
+    [Object.assign(new Error('invalid_client'), { name: 'AuthenticationError', statusCode: 401 }), { retryable: false }],
+    [Object.assign(new Error('no credential'), { name: 'CredentialUnavailableError' }), { retryable: false }],
     [restError(403), { retryable: false }],
     [restError(404), { retryable: false }],
     [restError(409), { retryable: false }],
