@@ -30,3 +30,4 @@ console.log(
     bytesAdded,
   }),
 );
+process.exit(0);

@@ -13,7 +13,7 @@ export interface BuildAppOptions {
   readonly services: AppServices;
   readonly logger?: FastifyBaseLogger | false;
   /** Called for every registered route (the route-walk test uses it). */
-  readonly onRoute?: (route: { method: string | string[]; url: string; access: string | undefined }) => void;
+  readonly onRoute?: (route: { method: string | string[]; url: string; access: string | undefined; schema: Record<string, unknown> | undefined }) => void;
 }
 
 /** Builds the HTTP API. No listen, no environment, no Azure: main.ts and the tests decide those. */
@@ -29,7 +29,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   if (options.onRoute) {
-    app.addHook('onRoute', (route) => options.onRoute!({ method: route.method, url: route.url, access: route.config?.access }));
+    app.addHook('onRoute', (route) => options.onRoute!({ method: route.method, url: route.url, access: route.config?.access, schema: route.schema as Record<string, unknown> | undefined }));
   }
   registerErrorHandler(app);
   // An absent body is an empty object: `curl -X POST` with no data is a valid request where every field is optional.

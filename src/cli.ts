@@ -16,6 +16,17 @@ import { ServeLockedError } from './store/serve-lock.js';
 /** Who runs a local command, as recorded in evidence. */
 const cliActor = () => `cli:${safeUser()}`;
 
+/**
+ * Runs a command that ends, then exits explicitly: leaving through process.exit skips the heap teardown in which
+ * better-sqlite3 12 wrappers can abort Node 24 (see store/database.ts). Errors still reach the handler below.
+ */
+const finite =
+  <A extends unknown[]>(action: (...args: A) => Promise<void>) =>
+  async (...args: A): Promise<void> => {
+    await action(...args);
+    process.exit(process.exitCode ?? 0);
+  };
+
 const program = new Command()
   .name('imagewarden')
   .description('Node image compliance evidence for Azure Kubernetes Service')
@@ -47,17 +58,19 @@ program
 program
   .command('snapshot')
   .description('take one fleet snapshot now; progress on stderr, the snapshot JSON on stdout')
-  .action(async () => {
-    const config = loadConfig();
-    await withDatabase(config, async (db) => {
-      const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-      const services = createServices({ config, db, logger, onProgress: (message) => process.stderr.write(`${message}\n`) });
-      const snapshot = await services.snapshotService.run('cli', cliActor());
-      process.stdout.write(`${JSON.stringify(toSnapshotResponse(snapshot), null, 2)}\n`);
-      // 0 only when every subscription was read; partial and failed snapshots are recorded but are not success.
-      process.exitCode = snapshot.status === 'succeeded' ? 0 : snapshot.status === 'partial' ? 3 : 1;
-    });
-  });
+  .action(
+    finite(async () => {
+      const config = loadConfig();
+      await withDatabase(config, async (db) => {
+        const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+        const services = createServices({ config, db, logger, onProgress: (message) => process.stderr.write(`${message}\n`) });
+        const snapshot = await services.snapshotService.run('cli', cliActor());
+        process.stdout.write(`${JSON.stringify(toSnapshotResponse(snapshot), null, 2)}\n`);
+        // 0 only when every subscription was read; partial and failed snapshots are recorded but are not success.
+        process.exitCode = snapshot.status === 'succeeded' ? 0 : snapshot.status === 'partial' ? 3 : 1;
+      });
+    }),
+  );
 
 const keys = program.command('keys').description('manage API keys');
 keys
@@ -66,71 +79,81 @@ keys
   .requiredOption('--role <role>', 'auditor | operator | admin', parseRole)
   .requiredOption('--name <name>', 'a unique name for the key')
   .option('--expires <date>', 'expiry date or date-time (UTC)', parseDate)
-  .action(async (options: { role: Role; name: string; expires?: string }) => {
-    await withServices(async (services) => {
-      const { key, record } = services.keyService.create({
-        name: options.name,
-        role: options.role,
-        expiresAt: options.expires ?? null,
-        actor: cliActor(),
+  .action(
+    finite(async (options: { role: Role; name: string; expires?: string }) => {
+      await withServices(async (services) => {
+        const { key, record } = services.keyService.create({
+          name: options.name,
+          role: options.role,
+          expiresAt: options.expires ?? null,
+          actor: cliActor(),
+        });
+        process.stderr.write(`created ${record.role} key "${record.name}"${record.expiresAt ? ` (expires ${record.expiresAt})` : ''}; it is shown only now\n`);
+        process.stdout.write(`${key}\n`);
       });
-      process.stderr.write(`created ${record.role} key "${record.name}"${record.expiresAt ? ` (expires ${record.expiresAt})` : ''}; it is shown only now\n`);
-      process.stdout.write(`${key}\n`);
-    });
-  });
+    }),
+  );
 keys
   .command('list')
   .description('list API keys (never their secrets)')
   .option('--json', 'print JSON')
-  .action(async (options: { json?: boolean }) => {
-    await withServices(async (services) => {
-      const list = services.keyService.list();
-      if (options.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
-      for (const key of list) {
-        const state = key.revokedAt ? `revoked ${key.revokedAt}` : key.expiresAt ? `expires ${key.expiresAt}` : 'active';
-        process.stdout.write(`${key.name}\t${key.role}\t${key.keyPrefix}…\tcreated ${key.createdAt} by ${key.createdBy}\t${state}\n`);
-      }
-    });
-  });
+  .action(
+    finite(async (options: { json?: boolean }) => {
+      await withServices(async (services) => {
+        const list = services.keyService.list();
+        if (options.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+        for (const key of list) {
+          const state = key.revokedAt ? `revoked ${key.revokedAt}` : key.expiresAt ? `expires ${key.expiresAt}` : 'active';
+          process.stdout.write(`${key.name}\t${key.role}\t${key.keyPrefix}…\tcreated ${key.createdAt} by ${key.createdBy}\t${state}\n`);
+        }
+      });
+    }),
+  );
 keys
   .command('revoke')
   .description('revoke an API key')
   .requiredOption('--name <name>', 'the key to revoke')
-  .action(async (options: { name: string }) => {
-    await withServices(async (services) => {
-      const record = services.keyService.revoke(options.name, cliActor());
-      process.stderr.write(`revoked key "${record.name}" at ${record.revokedAt}\n`);
-    });
-  });
+  .action(
+    finite(async (options: { name: string }) => {
+      await withServices(async (services) => {
+        const record = services.keyService.revoke(options.name, cliActor());
+        process.stderr.write(`revoked key "${record.name}" at ${record.revokedAt}\n`);
+      });
+    }),
+  );
 
 program
   .command('migrate')
   .description('apply pending database migrations and exit')
-  .action(async () => {
-    const config = loadConfig();
-    const db = openDatabase(config.databaseFile);
-    try {
-      const { from, to } = migrate(db);
-      process.stderr.write(from === to ? `database is at version ${to}; nothing to do\n` : `migrated database from version ${from} to ${to}\n`);
-    } finally {
-      db.close();
-    }
-  });
+  .action(
+    finite(async () => {
+      const config = loadConfig();
+      const db = openDatabase(config.databaseFile);
+      try {
+        const { from, to } = migrate(db);
+        process.stderr.write(from === to ? `database is at version ${to}; nothing to do\n` : `migrated database from version ${from} to ${to}\n`);
+      } finally {
+        db.close();
+      }
+    }),
+  );
 
 program
   .command('backup')
   .description('write a consistent copy of the database while the service runs')
   .requiredOption('--out <file>', 'where to write the copy')
-  .action(async (options: { out: string }) => {
-    const config = loadConfig();
-    const db = openDatabase(config.databaseFile, { readonly: true });
-    try {
-      const result = await backupDatabase(db, options.out);
-      process.stderr.write(`backup written to ${result.file} (${result.bytes} bytes, schema version ${result.schemaVersion})\n`);
-    } finally {
-      db.close();
-    }
-  });
+  .action(
+    finite(async (options: { out: string }) => {
+      const config = loadConfig();
+      const db = openDatabase(config.databaseFile, { readonly: true });
+      try {
+        const result = backupDatabase(db, options.out);
+        process.stderr.write(`backup written to ${result.file} (${result.bytes} bytes, schema version ${result.schemaVersion})\n`);
+      } finally {
+        db.close();
+      }
+    }),
+  );
 
 program
   .command('emulator')

@@ -12,6 +12,6 @@ export function createLogger(level: LogLevel): Logger {
         censor: '[redacted]',
       },
     },
-    pino.destination(2),
+    pino.destination({ dest: 2, sync: true }),
   );
 }

@@ -6,7 +6,7 @@ import { currentOwner, isOwnerAlive } from '../lib/process-owner.js';
 import { createApiKeyRepository } from '../store/api-key-repository.js';
 import { createAuditRepository } from '../store/audit-repository.js';
 import type { Db } from '../store/database.js';
-import { isMigrated } from '../store/migrate.js';
+import { readMigrations, schemaVersion } from '../store/migrate.js';
 import { createSnapshotRepository } from '../store/snapshot-repository.js';
 import { createStateRepository } from '../store/state-repository.js';
 import { createInventoryService } from './inventory-service.js';
@@ -56,18 +56,23 @@ export function createServices(options: CreateServicesOptions) {
     snapshotService,
     inventory: createInventoryService({ snapshots, state, now }),
     authenticator: keyService,
-    isReady: () => readiness(db),
+    isReady: readiness(db),
   };
 }
 
-/** Ready means: the database answers, accepts a write lock, and has exactly this code's schema. */
-function readiness(db: Db): { ready: boolean; reason?: string } {
-  try {
-    if (!isMigrated(db)) return { ready: false, reason: 'database schema is not at this version' };
-    db.prepare('BEGIN IMMEDIATE').run();
-    db.prepare('ROLLBACK').run();
-    return { ready: true };
-  } catch (error) {
-    return { ready: false, reason: `database not writable: ${(error as Error).message}` };
-  }
+/** Ready means: the database answers, accepts a write lock, and has exactly this code's schema. Nothing else. */
+function readiness(db: Db): () => { ready: boolean; reason?: string } {
+  const expectedVersion = readMigrations().length;
+  return () => {
+    try {
+      if (schemaVersion(db) !== expectedVersion) {
+        return { ready: false, reason: `database schema is not at version ${expectedVersion}` };
+      }
+      db.prepare('BEGIN IMMEDIATE').run();
+      db.prepare('ROLLBACK').run();
+      return { ready: true };
+    } catch (error) {
+      return { ready: false, reason: `database not writable: ${(error as Error).message}` };
+    }
+  };
 }

@@ -1,17 +1,18 @@
-import { closeSync, fsyncSync, openSync, renameSync, statSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import Database from 'better-sqlite3';
-import type { Db } from './database.js';
+import { openDatabase, type Db } from './database.js';
 
 /**
- * A consistent copy through SQLite's online backup API (never a file copy of a live WAL database): written to
- * `<out>.tmp`, checked with integrity_check, fsynced, then renamed into place so a crash never leaves a torn file.
+ * A consistent copy while the service runs: `VACUUM INTO` reads one snapshot of the database through SQLite
+ * (never a file copy of a live WAL database) into `<out>.tmp`, which is integrity-checked, fsynced, then renamed
+ * into place, so a crash never leaves a torn file where the backup should be.
  */
-export async function backupDatabase(db: Db, out: string): Promise<{ file: string; bytes: number; schemaVersion: number }> {
+export function backupDatabase(db: Db, out: string): { file: string; bytes: number; schemaVersion: number } {
   const file = resolve(out);
   const temporary = `${file}.tmp`;
-  await db.backup(temporary);
-  const copy = new Database(temporary, { readonly: true });
+  rmSync(temporary, { force: true });
+  db.prepare('VACUUM INTO ?').run(temporary);
+  const copy = openDatabase(temporary, { readonly: true });
   try {
     const check = copy.pragma('integrity_check', { simple: true });
     if (check !== 'ok') throw new Error(`backup failed its integrity check: ${String(check)}`);

@@ -59,8 +59,3 @@ export function migrate(db: Db, migrations: Migration[] = readMigrations()): { f
   }
   return { from, to: schemaVersion(db) };
 }
-
-/** True when the schema is exactly what this code expects. */
-export function isMigrated(db: Db, migrations: Migration[] = readMigrations()): boolean {
-  return schemaVersion(db) === migrations.length;
-}

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { retainForProcessLifetime } from './database.js';
 import { join } from 'node:path';
 
 export class ServeLockedError extends Error {
@@ -18,10 +19,10 @@ export interface ServeLock {
  * (a pid file would, and pid 1 in a container is always "alive").
  */
 export function acquireServeLock(dataDir: string): ServeLock {
-  const db = new Database(join(dataDir, 'serve.lock'), { timeout: 0 });
+  const db = retainForProcessLifetime(new Database(join(dataDir, 'serve.lock'), { timeout: 0 }));
   try {
     db.pragma('journal_mode = DELETE');
-    db.exec('BEGIN EXCLUSIVE');
+    db.prepare('BEGIN EXCLUSIVE').run();
   } catch (error) {
     db.close();
     if ((error as { code?: string }).code === 'SQLITE_BUSY') throw new ServeLockedError(dataDir);
@@ -29,7 +30,7 @@ export function acquireServeLock(dataDir: string): ServeLock {
   }
   return {
     release() {
-      if (db.inTransaction) db.exec('ROLLBACK');
+      if (db.inTransaction) db.prepare('ROLLBACK').run();
       db.close();
     },
   };

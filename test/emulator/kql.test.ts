@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { INVENTORY_QUERY } from '../../src/azure/inventory-query.js';
 import { KqlSyntaxError } from '../../src/emulator/kql/kql-lexer.js';
 import { evaluateKql } from '../../src/emulator/kql/kql-evaluator.js';
 import { parseKql } from '../../src/emulator/kql/kql-parser.js';
 import type { KqlTable } from '../../src/emulator/kql/kql-evaluator.js';
 
-const SERVICE_QUERY = `// imagewarden inventory: one row per AKS managed cluster; agent pools are flattened in TypeScript.
-resources
-| where type =~ 'microsoft.containerservice/managedclusters'
-| project id, name, subscriptionId, resourceGroup, location, tags,
-    provisioningState = tostring(properties.provisioningState),
-    powerState = tostring(properties.powerState.code),
-    kubernetesVersion = tostring(properties.kubernetesVersion),
-    currentKubernetesVersion = tostring(properties.currentKubernetesVersion),
-    upgradeChannel = tostring(properties.autoUpgradeProfile.upgradeChannel),
-    nodeOSUpgradeChannel = tostring(properties.autoUpgradeProfile.nodeOSUpgradeChannel),
-    agentPoolProfiles = properties.agentPoolProfiles
-| order by id asc`;
+/** The service's real inventory query: the emulator must keep running exactly what imagewarden sends. */
+const SERVICE_QUERY = INVENTORY_QUERY;
 
 const table: KqlTable = {
   columns: ['id', 'name', 'type', 'subscriptionId', 'resourceGroup', 'location', 'tags', 'properties'],

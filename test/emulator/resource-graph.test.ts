@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { INVENTORY_QUERY } from '../../src/azure/inventory-query.js';
 import type { RestError } from '@azure/core-rest-pipeline';
 import { generateFleet } from '../../src/emulator/index.js';
 import type { FleetFile } from '../../src/emulator/index.js';
@@ -6,18 +7,8 @@ import {
   SUB_A, SUB_B, SUB_FORBIDDEN, SUB_SILENT, TENANT, UBUNTU, clientsFor, cluster, pool, rawFetch, smallFleet, startTestEmulator,
 } from './emulator-test-kit.js';
 
-const INVENTORY = `// imagewarden inventory: one row per AKS managed cluster; agent pools are flattened in TypeScript.
-resources
-| where type =~ 'microsoft.containerservice/managedclusters'
-| project id, name, subscriptionId, resourceGroup, location, tags,
-    provisioningState = tostring(properties.provisioningState),
-    powerState = tostring(properties.powerState.code),
-    kubernetesVersion = tostring(properties.kubernetesVersion),
-    currentKubernetesVersion = tostring(properties.currentKubernetesVersion),
-    upgradeChannel = tostring(properties.autoUpgradeProfile.upgradeChannel),
-    nodeOSUpgradeChannel = tostring(properties.autoUpgradeProfile.nodeOSUpgradeChannel),
-    agentPoolProfiles = properties.agentPoolProfiles
-| order by id asc`;
+/** The service's real inventory query: the emulator must keep running exactly what imagewarden sends. */
+const INVENTORY = INVENTORY_QUERY;
 
 function fleetOf(count: number): FleetFile {
   return {

@@ -9,11 +9,11 @@ import { createTestServices, testConfig } from '../helpers/service.js';
 async function buildWithRoutes() {
   const emulator = await startTestEmulator(fleetOfClusters(1));
   const { services, db } = createTestServices(testConfig(emulator));
-  const routes: { method: string; url: string; access: string | undefined }[] = [];
+  const routes: { method: string; url: string; access: string | undefined; schema: Record<string, unknown> | undefined }[] = [];
   const app = await buildApp({
     services,
     onRoute: (route) => {
-      for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url, access: route.access });
+      for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url, access: route.access, schema: route.schema });
     },
   });
   const keys = Object.fromEntries(
@@ -32,6 +32,20 @@ describe('route roles', () => {
       expect(route.access, `${route.method} ${route.url}`).toBeDefined();
       if (route.url.startsWith('/api/')) expect(ROLES, `${route.method} ${route.url}`).toContain(route.access);
       else expect(['/healthz', '/readyz']).toContain(route.url);
+    }
+    await app.close();
+    db.close();
+  });
+
+  it('every route has a schema for its query, its body (when it takes one), its params (when it has any) and its answers', async () => {
+    const { app, routes, db } = await buildWithRoutes();
+    for (const route of routes) {
+      const name = `${route.method} ${route.url}`;
+      expect(route.schema?.querystring, name).toBeDefined();
+      expect(route.schema?.response, name).toBeDefined();
+      if (route.method === 'POST') expect(route.schema?.body, name).toBeDefined();
+      if (route.url.includes(':')) expect(route.schema?.params, name).toBeDefined();
+      if (route.url.startsWith('/api/')) expect(Object.keys(route.schema!.response as object), name).toEqual(expect.arrayContaining(['400', '401', '403', '500']));
     }
     await app.close();
     db.close();

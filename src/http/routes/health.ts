@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { NoQuery } from '../schemas/common.js';
 
 export interface HealthDeps {
   /** Whether the database is writable and migrated; nothing else decides readiness. */
@@ -11,7 +12,7 @@ export const healthRoutes =
   async (app) => {
     app.get(
       '/healthz',
-      { config: { access: 'public' }, schema: { response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+      { config: { access: 'public' }, schema: { querystring: NoQuery, response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
       async () => ({ status: 'ok' as const }),
     );
     app.get(
@@ -19,6 +20,7 @@ export const healthRoutes =
       {
         config: { access: 'public' },
         schema: {
+          querystring: NoQuery,
           response: {
             200: Type.Object({ status: Type.Literal('ready') }),
             503: Type.Object({ status: Type.Literal('not_ready'), reason: Type.String() }),

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import type { ApiKeyRecord } from '../../store/api-key-repository.js';
 import type { KeyService } from '../../services/key-service.js';
-import { DateTime, errorResponses, Nullable } from '../schemas/common.js';
+import { DateTime, errorResponses, NoQuery, Nullable } from '../schemas/common.js';
 
 const RoleSchema = Type.Union([Type.Literal('auditor'), Type.Literal('operator'), Type.Literal('admin')]);
 
@@ -21,8 +20,6 @@ export interface KeyRouteDeps {
   readonly keyService: KeyService;
 }
 
-const toKey = (record: ApiKeyRecord) => record;
-
 export const keyRoutes =
   (deps: KeyRouteDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
@@ -30,9 +27,9 @@ export const keyRoutes =
       '/api/v1/keys',
       {
         config: { access: 'admin' },
-        schema: { summary: 'API keys (never their secrets)', response: { 200: Type.Object({ items: Type.Array(KeySchema), nextCursor: Type.Null() }), ...errorResponses } },
+        schema: { summary: 'API keys (never their secrets)', querystring: NoQuery, response: { 200: Type.Object({ items: Type.Array(KeySchema), nextCursor: Type.Null() }), ...errorResponses } },
       },
-      async () => ({ items: deps.keyService.list().map(toKey), nextCursor: null }),
+      async () => ({ items: deps.keyService.list(), nextCursor: null }),
     );
 
     app.post(
@@ -41,6 +38,7 @@ export const keyRoutes =
         config: { access: 'admin' },
         schema: {
           summary: 'Create an API key; the secret is in this answer only',
+          querystring: NoQuery,
           body: Type.Object(
             { name: Type.String({ minLength: 1, maxLength: 64 }), role: RoleSchema, expiresAt: Type.Optional(Nullable(DateTime)) },
             { additionalProperties: false },
@@ -55,7 +53,7 @@ export const keyRoutes =
           expiresAt: request.body.expiresAt ?? null,
           actor: request.principal!.actor,
         });
-        return reply.status(201).header('cache-control', 'no-store').send({ key, apiKey: toKey(record) });
+        return reply.status(201).header('cache-control', 'no-store').send({ key, apiKey: record });
       },
     );
 
@@ -65,11 +63,12 @@ export const keyRoutes =
         config: { access: 'admin' },
         schema: {
           summary: 'Revoke an API key',
+          querystring: NoQuery,
           params: Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) }),
           body: Type.Object({ reason: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false }),
           response: { 200: KeySchema, ...errorResponses },
         },
       },
-      async (request) => toKey(deps.keyService.revoke(request.params.name, request.principal!.actor)),
+      async (request) => deps.keyService.revoke(request.params.name, request.principal!.actor),
     );
   };

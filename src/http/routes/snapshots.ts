@@ -4,7 +4,7 @@ import { notFound } from '../../domain/errors.js';
 import type { SnapshotService } from '../../services/snapshot-service.js';
 import type { SnapshotRepository } from '../../store/snapshot-repository.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { errorResponses, page, PageQuery } from '../schemas/common.js';
+import { errorResponses, NoQuery, page, PageQuery } from '../schemas/common.js';
 import { SnapshotSchema, toSnapshotResponse } from '../schemas/snapshot.js';
 
 export interface SnapshotRouteDeps {
@@ -21,6 +21,7 @@ export const snapshotRoutes =
         config: { access: 'operator' },
         schema: {
           summary: 'Start a fleet snapshot (or get the one already running)',
+          querystring: NoQuery,
           body: Type.Object({}, { additionalProperties: false }),
           response: { 202: Type.Object({ id: Type.Integer(), status: SnapshotSchema.properties.status }), ...errorResponses },
         },
@@ -59,6 +60,7 @@ export const snapshotRoutes =
         config: { access: 'auditor' },
         schema: {
           summary: 'One snapshot, with per-subscription results and warnings',
+          querystring: NoQuery,
           params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
           response: { 200: SnapshotSchema, ...errorResponses },
         },

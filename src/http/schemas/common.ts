@@ -33,3 +33,6 @@ export const PageQuery = {
 
 export const page = <T extends Type.TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), nextCursor: Nullable(Type.String()) });
+
+/** For routes that take no query parameters: any given is refused, like unknown body fields. */
+export const NoQuery = Type.Object({}, { additionalProperties: false });
