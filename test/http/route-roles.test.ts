@@ -59,6 +59,7 @@ describe('route roles', () => {
       const none = await app.inject({ method, url });
       expect(none.statusCode, `${method} ${url} without a key`).toBe(401);
       expect(none.json()).toMatchObject({ error: { code: 'unauthenticated' } });
+      expect(none.headers['www-authenticate']).toMatch(/^Bearer/);
       const bad = await app.inject({ method, url, headers: { authorization: 'Bearer iw_not-a-real-key' } });
       expect(bad.statusCode, `${method} ${url} with a bad key`).toBe(401);
       const required = ROLES.indexOf(route.access as Role);

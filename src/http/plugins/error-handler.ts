@@ -14,6 +14,7 @@ const STATUS_OF: Record<ErrorKind, number> = {
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
     if (error instanceof DomainError) {
+      if (error.kind === 'unauthenticated') void reply.header('www-authenticate', 'Bearer realm="imagewarden"');
       return reply.status(STATUS_OF[error.kind]).send({
         error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
       });
