@@ -3,7 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAuth, type Authenticator } from './http/plugins/auth.js';
 import { registerErrorHandler } from './http/plugins/error-handler.js';
 import { healthRoutes, type HealthDeps } from './http/routes/health.js';
-import { inventoryRoutes, type InventoryRouteDeps } from './http/routes/inventory.js';
+import { inventoryRoutes, summaryRoute, type InventoryRouteDeps } from './http/routes/inventory.js';
 import { keyRoutes, type KeyRouteDeps } from './http/routes/keys.js';
 import { snapshotRoutes, type SnapshotRouteDeps } from './http/routes/snapshots.js';
 
@@ -42,6 +42,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(healthRoutes(services));
   await app.register(snapshotRoutes(services));
   await app.register(inventoryRoutes(services));
+  await app.register(summaryRoute(services));
   await app.register(keyRoutes(services));
   return app;
 }

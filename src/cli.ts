@@ -12,6 +12,7 @@ import { backupDatabase } from './store/backup.js';
 import { openDatabase, type Db } from './store/database.js';
 import { DatabaseTooNewError, migrate } from './store/migrate.js';
 import { ServeLockedError } from './store/serve-lock.js';
+import { PolicyFileError } from './services/policy-file.js';
 
 /** Who runs a local command, as recorded in evidence. */
 const cliActor = () => `cli:${safeUser()}`;
@@ -215,7 +216,7 @@ function safeUser(): string {
 }
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  const known = error instanceof ConfigError || error instanceof DomainError || error instanceof ServeLockedError || error instanceof DatabaseTooNewError;
+  const known = error instanceof ConfigError || error instanceof DomainError || error instanceof ServeLockedError || error instanceof DatabaseTooNewError || error instanceof PolicyFileError;
   process.stderr.write(`imagewarden: ${known ? (error as Error).message : (error as Error)?.stack ?? String(error)}\n`);
   process.exit(1);
 });

@@ -40,6 +40,8 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     if (migrated.from !== migrated.to) logger.info(migrated, 'database migrated');
     const services = createServices({ config, db, logger, ...pick(options) });
     services.snapshotService.recoverInterrupted();
+    const recorded = services.recordPolicy('system');
+    if (recorded.changed) logger.info({ policyVersion: recorded.version.id, source: recorded.version.source }, 'patch policy in force');
     const app = await buildApp({ services, logger });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();

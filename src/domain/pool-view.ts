@@ -1,11 +1,9 @@
+import type { Drift } from './drift.js';
 import type { ClusterObservation, PoolObservation } from './inventory.js';
-import { compareNodeImageVersions, parseNodeImageVersion } from './node-image.js';
 
-const DAY_IN_MS = 86_400_000;
+export type { PoolStatus } from './drift.js';
 
-export type PoolStatus = 'current' | 'within_policy' | 'non_compliant' | 'excepted' | 'unknown';
-
-/** A pool as the API returns it (CONTRACT.md pool fields). Policy-driven fields stay null until drift is evaluated. */
+/** A pool as the API returns it: the CONTRACT.md pool fields, in CONTRACT.md order. */
 export interface PoolView {
   clusterId: string;
   clusterName: string;
@@ -28,35 +26,23 @@ export interface PoolView {
   daysBehindLatest: number | null;
   releasesBehind: number | null;
   supersededAt: string | null;
-  supersededAtSource: string | null;
+  supersededAtSource: Drift['supersededAtSource'];
   exposureDays: number | null;
   firstSeenBehindAt: string | null;
-  status: PoolStatus | null;
-  policyRule: string | null;
-  slaDays: number | null;
+  status: Drift['status'];
+  policyRule: string;
+  slaDays: number;
   exceptionId: string | null;
   findingId: string | null;
   observedAt: string | null;
 }
 
-export interface PoolViewInput {
-  readonly pool: PoolObservation;
-  readonly cluster: ClusterObservation | null;
-  readonly latestNodeImageVersion: string | null;
-  readonly observedAt: string | null;
-  /** The moment asked for. */
-  readonly at: Date;
-}
-
-/** The image facts of a pool at `at`: pure arithmetic on its own and its latest version string. */
-export function toPoolView(input: PoolViewInput): PoolView {
-  const { pool, at } = input;
-  const image = parseNodeImageVersion(pool.nodeImageVersion);
-  const latest = parseNodeImageVersion(input.latestNodeImageVersion);
-  const comparable = image !== null && latest !== null && compareNodeImageVersions(image.raw, latest.raw) !== null;
-  const imageRelease = image ? Date.parse(`${image.releaseDate}T00:00:00Z`) : null;
-  const latestRelease = latest ? Date.parse(`${latest.releaseDate}T00:00:00Z`) : null;
-  const isCurrent = comparable && compareNodeImageVersions(image.raw, latest.raw)! >= 0;
+export function toPoolView(
+  observed: { pool: PoolObservation; cluster: ClusterObservation | null; latestNodeImageVersion: string | null },
+  drift: Drift,
+  observedAt: string | null,
+): PoolView {
+  const { pool } = observed;
   return {
     clusterId: pool.clusterId,
     clusterName: pool.clusterName,
@@ -69,24 +55,24 @@ export function toPoolView(input: PoolViewInput): PoolView {
     osSku: pool.osSku,
     nodeCount: pool.nodeCount,
     nodeImageVersion: pool.nodeImageVersion,
-    latestNodeImageVersion: input.latestNodeImageVersion,
+    latestNodeImageVersion: observed.latestNodeImageVersion,
     kubernetesVersion: pool.kubernetesVersion,
-    nodeOSUpgradeChannel: input.cluster?.nodeOSUpgradeChannel ?? null,
-    imageFamily: image?.family ?? null,
-    imageReleaseDate: imageRelease === null ? null : new Date(imageRelease).toISOString(),
-    imageAgeDays: imageRelease === null ? null : Math.floor((at.getTime() - imageRelease) / DAY_IN_MS),
-    latestReleaseDate: latestRelease === null ? null : new Date(latestRelease).toISOString(),
-    daysBehindLatest: !comparable ? null : isCurrent ? 0 : Math.floor((latestRelease! - imageRelease!) / DAY_IN_MS),
-    releasesBehind: null,
-    supersededAt: null,
-    supersededAtSource: null,
-    exposureDays: null,
-    firstSeenBehindAt: null,
-    status: null,
-    policyRule: null,
-    slaDays: null,
-    exceptionId: null,
+    nodeOSUpgradeChannel: observed.cluster?.nodeOSUpgradeChannel ?? null,
+    imageFamily: drift.imageFamily,
+    imageReleaseDate: drift.imageReleaseDate,
+    imageAgeDays: drift.imageAgeDays,
+    latestReleaseDate: drift.latestReleaseDate,
+    daysBehindLatest: drift.daysBehindLatest,
+    releasesBehind: drift.releasesBehind,
+    supersededAt: drift.supersededAt,
+    supersededAtSource: drift.supersededAtSource,
+    exposureDays: drift.exposureDays,
+    firstSeenBehindAt: drift.firstSeenBehindAt,
+    status: drift.status,
+    policyRule: drift.policyRule,
+    slaDays: drift.slaDays,
+    exceptionId: drift.exceptionId,
     findingId: null,
-    observedAt: input.observedAt,
+    observedAt,
   };
 }

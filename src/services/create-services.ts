@@ -9,6 +9,9 @@ import type { Db } from '../store/database.js';
 import { readMigrations, schemaVersion } from '../store/migrate.js';
 import { createSnapshotRepository } from '../store/snapshot-repository.js';
 import { createStateRepository } from '../store/state-repository.js';
+import { createPolicyRepository } from '../store/policy-repository.js';
+import { defaultPolicy } from '../domain/policy.js';
+import { loadPolicyFile } from './policy-file.js';
 import { createInventoryService } from './inventory-service.js';
 import { createKeyService } from './key-service.js';
 import { createSnapshotService, type SnapshotServiceOptions } from './snapshot-service.js';
@@ -34,6 +37,9 @@ export function createServices(options: CreateServicesOptions) {
   const state = createStateRepository(db);
   const audit = createAuditRepository(db);
   const keys = createApiKeyRepository(db);
+  const policies = createPolicyRepository(db);
+  // The policy this process runs with; `serve` records it as in force (recordPolicy), every reader uses the recorded one.
+  const policy = config.policyFile === null ? defaultPolicy(config.patchSlaDays) : loadPolicyFile(config.policyFile, config.patchSlaDays);
   const clients = options.clients ?? createArmClients(config, createArmCredential(config));
   const keyService = createKeyService({ db, keys, audit, now });
   const snapshotService = createSnapshotService({
@@ -54,7 +60,11 @@ export function createServices(options: CreateServicesOptions) {
     audit,
     keyService,
     snapshotService,
-    inventory: createInventoryService({ snapshots, state, now }),
+    policies,
+    policy,
+    /** Records the loaded policy as in force from now, if it differs from the one in force. */
+    recordPolicy: (recordedBy: string) => policies.record(policy, config.policyFile, recordedBy, now().toISOString()),
+    inventory: createInventoryService({ snapshots, state, policies, currentPolicy: policy, now }),
     authenticator: keyService,
     isReady: readiness(db),
   };

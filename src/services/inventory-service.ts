@@ -1,11 +1,19 @@
+import { compliancePercentages, computeDrift, type LatestImageHistory, type PoolStatus } from '../domain/drift.js';
+import { invalidInput } from '../domain/errors.js';
 import type { ClusterObservation } from '../domain/inventory.js';
+import { imageFamilyOf } from '../domain/node-image.js';
+import { applyPolicy, selectorMatches, type Policy, type PoolIdentity, type Selector } from '../domain/policy.js';
 import { toPoolView, type PoolView } from '../domain/pool-view.js';
+import type { PolicyRepository } from '../store/policy-repository.js';
 import type { SnapshotRepository } from '../store/snapshot-repository.js';
-import type { StateRepository } from '../store/state-repository.js';
+import type { LatestImageSighting, PoolState, StateRepository } from '../store/state-repository.js';
 
 export interface InventoryServiceDeps {
-  readonly snapshots: Pick<SnapshotRepository, 'latestCommittedAt'>;
+  readonly snapshots: Pick<SnapshotRepository, 'latestCommittedAt' | 'get'>;
   readonly state: StateRepository;
+  readonly policies: Pick<PolicyRepository, 'inForceAt'>;
+  /** The policy this process loaded: used when none was ever recorded. */
+  readonly currentPolicy: Policy;
   readonly now: () => Date;
 }
 
@@ -13,6 +21,9 @@ export interface StateQuery {
   readonly asOf?: Date;
   readonly subscriptionId?: string;
   readonly clusterId?: string;
+  readonly status?: PoolStatus;
+  /** A report scope named in the policy file, or a subscription id. */
+  readonly scope?: string;
   /** Pins paging to the snapshot the first page read. */
   readonly snapshotId?: number;
   readonly afterKey?: string;
@@ -23,43 +34,113 @@ export interface ClusterView extends ClusterObservation {
   readonly observedAt: string | null;
 }
 
+export type StatusCounts = Record<PoolStatus, number>;
+
+export interface ComplianceSummary {
+  asOf: string;
+  scope: string | null;
+  total: number;
+  counts: StatusCounts;
+  compliancePercent: number | null;
+  compliancePercentWithExceptions: number | null;
+  bySubscription: { subscriptionId: string; total: number; counts: StatusCounts; compliancePercent: number | null; compliancePercentWithExceptions: number | null }[];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CHUNK = 1000;
+
 export type InventoryService = ReturnType<typeof createInventoryService>;
 
-/** What imagewarden observed of the fleet at any moment: the last committed snapshot at or before it. */
+/**
+ * What imagewarden observed of the fleet at any moment `t` — the last committed snapshot at or before it — and each
+ * pool's drift at `t`, computed from stored observations with the policy in force at `t`.
+ */
 export function createInventoryService(deps: InventoryServiceDeps) {
-  const resolve = (query: StateQuery) => {
+  /** Everything one evaluation at `t` shares: the snapshot that counts, the policy, the latest-image history. */
+  function context(query: Pick<StateQuery, 'asOf' | 'snapshotId' | 'scope'>) {
     const at = query.asOf ?? deps.now();
     const snapshotId = query.snapshotId ?? deps.snapshots.latestCommittedAt(at.toISOString())?.id ?? null;
-    return { at, snapshotId };
-  };
+    const policy = deps.policies.inForceAt(at.toISOString())?.policy ?? deps.currentPolicy;
+    const scope = query.scope === undefined ? null : resolveScope(policy, query.scope);
+    if (snapshotId === null) return { at, snapshotId, policy, scope, evaluate: () => [] as (PoolView & { key: string })[] };
+    const observations = deps.state.subscriptionObservations(snapshotId);
+    const history = indexSightings(deps.state.latestImageSightings(snapshotId));
+    const evaluate = (rows: PoolState[]) =>
+      rows.flatMap((row) => {
+        const identity = identityOf(row);
+        if (scope && !selectorMatches(scope, identity)) return [];
+        const subscription = observations.get(row.pool.subscriptionId.toLowerCase());
+        const drift = computeDrift({
+          at,
+          pool: row.pool,
+          latestNodeImageVersion: row.latestNodeImageVersion,
+          imageSince: row.imageSince,
+          history: history(row),
+          policy: applyPolicy(policy, identity),
+          subscriptionFailed: subscription?.status === 'failed',
+          exceptionId: null,
+        });
+        return [{ key: row.key, ...toPoolView(row, drift, subscription?.observedAt ?? null) }];
+      });
+    return { at, snapshotId, policy, scope, evaluate };
+  }
+
+  /** Walks the pools at the snapshot in key order, a chunk at a time, until `limit` pass the filters. */
+  function* walk(query: StateQuery, evaluate: (rows: PoolState[]) => (PoolView & { key: string })[], snapshotId: number) {
+    let afterKey = query.afterKey;
+    for (;;) {
+      const rows = deps.state.pools(snapshotId, { ...query, ...(afterKey ? { afterKey } : {}), limit: CHUNK });
+      for (const pool of evaluate(rows)) if (query.status === undefined || pool.status === query.status) yield pool;
+      if (rows.length < CHUNK) return;
+      afterKey = rows.at(-1)!.key;
+    }
+  }
 
   return {
-    pools(query: StateQuery): { snapshotId: number | null; items: (PoolView & { key: string })[] } {
-      const { at, snapshotId } = resolve(query);
-      if (snapshotId === null) return { snapshotId, items: [] };
-      const observations = deps.state.subscriptionObservations(snapshotId);
-      const rows = deps.state.pools(snapshotId, query);
+    pools(query: StateQuery): { snapshotId: number | null; at: Date; items: (PoolView & { key: string })[] } {
+      const { at, snapshotId, evaluate } = context(query);
+      if (snapshotId === null) return { snapshotId, at, items: [] };
+      const items: (PoolView & { key: string })[] = [];
+      for (const pool of walk(query, evaluate, snapshotId)) {
+        items.push(pool);
+        if (items.length >= query.limit) break;
+      }
+      return { snapshotId, at, items };
+    },
+
+    summary(query: { asOf?: Date; scope?: string }): ComplianceSummary {
+      const { at, snapshotId, evaluate } = context(query);
+      const overall = emptyCounts();
+      const bySubscription = new Map<string, StatusCounts>();
+      if (snapshotId !== null) {
+        for (const pool of walk({ limit: Number.MAX_SAFE_INTEGER }, evaluate, snapshotId)) {
+          overall[pool.status]++;
+          const id = pool.subscriptionId.toLowerCase();
+          const counts = bySubscription.get(id) ?? emptyCounts();
+          counts[pool.status]++;
+          bySubscription.set(id, counts);
+        }
+      }
       return {
-        snapshotId,
-        items: rows.map((row) => ({
-          key: row.key,
-          ...toPoolView({
-            pool: row.pool,
-            cluster: row.cluster,
-            latestNodeImageVersion: row.latestNodeImageVersion,
-            observedAt: observations.get(row.pool.subscriptionId.toLowerCase())?.observedAt ?? null,
-            at,
-          }),
-        })),
+        asOf: at.toISOString(),
+        scope: query.scope ?? null,
+        total: totalOf(overall),
+        counts: overall,
+        ...compliancePercentages(overall),
+        bySubscription: [...bySubscription.entries()]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([subscriptionId, counts]) => ({ subscriptionId, total: totalOf(counts), counts, ...compliancePercentages(counts) })),
       };
     },
 
-    clusters(query: StateQuery): { snapshotId: number | null; items: (ClusterView & { key: string })[] } {
-      const { snapshotId } = resolve(query);
-      if (snapshotId === null) return { snapshotId, items: [] };
+    clusters(query: StateQuery): { snapshotId: number | null; at: Date; items: (ClusterView & { key: string })[] } {
+      const at = query.asOf ?? deps.now();
+      const snapshotId = query.snapshotId ?? deps.snapshots.latestCommittedAt(at.toISOString())?.id ?? null;
+      if (snapshotId === null) return { snapshotId, at, items: [] };
       const observations = deps.state.subscriptionObservations(snapshotId);
       return {
         snapshotId,
+        at,
         items: deps.state.clusters(snapshotId, query).map(({ key, cluster }) => ({
           key,
           ...cluster,
@@ -68,4 +149,62 @@ export function createInventoryService(deps: InventoryServiceDeps) {
       };
     },
   };
+}
+
+/** `scope` is a report scope named in the policy file, or a subscription id. */
+function resolveScope(policy: Policy, scope: string): Selector {
+  const named = policy.scopes[scope];
+  if (named) return named;
+  if (UUID.test(scope)) return { subscriptions: [scope] };
+  throw invalidInput('unknown_scope', `no report scope named ${scope} in the policy file, and not a subscription id`, {
+    scope,
+    scopes: Object.keys(policy.scopes),
+  });
+}
+
+function identityOf(row: PoolState): PoolIdentity {
+  return {
+    subscriptionId: row.pool.subscriptionId,
+    resourceGroup: row.pool.resourceGroup,
+    clusterId: row.pool.clusterId,
+    clusterName: row.pool.clusterName,
+    poolName: row.pool.poolName,
+    mode: row.pool.mode,
+    clusterTags: row.cluster?.tags ?? {},
+    poolTags: row.pool.tags,
+  };
+}
+
+/** Indexes sightings by (location, family) and by (subscription, location, family), keeping first-seen times. */
+function indexSightings(sightings: readonly LatestImageSighting[]): (row: PoolState) => LatestImageHistory {
+  const byLocation = new Map<string, Map<string, string>>();
+  const bySubscription = new Map<string, Map<string, string>>();
+  const remember = (index: Map<string, Map<string, string>>, key: string, sighting: LatestImageSighting) => {
+    const versions = index.get(key) ?? new Map<string, string>();
+    const seen = versions.get(sighting.version);
+    if (seen === undefined || sighting.firstSeenAt < seen) versions.set(sighting.version, sighting.firstSeenAt);
+    index.set(key, versions);
+  };
+  for (const sighting of sightings) {
+    remember(byLocation, `${sighting.location}|${sighting.imageFamily}`, sighting);
+    remember(bySubscription, `${sighting.subscriptionId}|${sighting.location}|${sighting.imageFamily}`, sighting);
+  }
+  const none = new Map<string, string>();
+  return (row) => {
+    const location = row.pool.location.toLowerCase();
+    const imageFamily = imageFamilyOf(row.pool.nodeImageVersion);
+    if (imageFamily === null) return { inLocation: none, inSubscription: none };
+    return {
+      inLocation: byLocation.get(`${location}|${imageFamily}`) ?? none,
+      inSubscription: bySubscription.get(`${row.pool.subscriptionId.toLowerCase()}|${location}|${imageFamily}`) ?? none,
+    };
+  };
+}
+
+function emptyCounts(): StatusCounts {
+  return { current: 0, within_policy: 0, non_compliant: 0, excepted: 0, unknown: 0 };
+}
+
+function totalOf(counts: StatusCounts): number {
+  return Object.values(counts).reduce((sum, n) => sum + n, 0);
 }

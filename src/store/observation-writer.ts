@@ -46,7 +46,7 @@ export function applyObservations(db: Db, snapshotId: number, state: ObservedSta
     keyColumn: string,
     observed: readonly T[],
     describe: (item: T) => Keyed,
-    insert: (item: T, keyed: Keyed) => void,
+    insert: (item: T, keyed: Keyed, replaced: number | null) => void,
   ) => {
     const current = new Map<string, { id: number; hash: string }>();
     const rows = db
@@ -64,7 +64,7 @@ export function applyObservations(db: Db, snapshotId: number, state: ObservedSta
         close.run(snapshotId, existing.id);
         closed++;
       }
-      insert(item, keyed);
+      insert(item, keyed, existing?.id ?? null);
       opened++;
     }
     for (const gone of current.values()) {
@@ -81,10 +81,16 @@ export function applyObservations(db: Db, snapshotId: number, state: ObservedSta
   );
 
   const insertPool = db.prepare(
-    `INSERT INTO pool_states (pool_key, cluster_key, subscription_id, location, image_family, valid_from, content_hash, data)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO pool_states (pool_key, cluster_key, subscription_id, location, image_family, valid_from, content_hash, data, image_since)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  sync('pool_states', 'pool_key', state.pools, describePool, (pool, keyed) =>
+  // A pool whose image did not change keeps the moment it was first seen on that image.
+  const previousImage = db.prepare(
+    `SELECT json_extract(data, '$.nodeImageVersion') AS image, coalesce(image_since, valid_from) AS since FROM pool_states WHERE id = ?`,
+  );
+  sync('pool_states', 'pool_key', state.pools, describePool, (pool, keyed, replaced) => {
+    const previous = replaced === null ? undefined : (previousImage.get(replaced) as { image: string | null; since: number });
+    const imageSince = previous !== undefined && previous.image === pool.nodeImageVersion ? previous.since : snapshotId;
     insertPool.run(
       keyed.key,
       clusterKey(pool.clusterId),
@@ -94,8 +100,9 @@ export function applyObservations(db: Db, snapshotId: number, state: ObservedSta
       snapshotId,
       keyed.hash,
       canonicalJson(pool),
-    ),
-  );
+      imageSince,
+    );
+  });
 
   const insertLatest = db.prepare(
     `INSERT INTO latest_image_states (subscription_id, location, image_family, version, source_pool_key, valid_from)

@@ -15,6 +15,17 @@ export interface PoolState {
   readonly pool: PoolObservation;
   readonly latestNodeImageVersion: string | null;
   readonly cluster: ClusterObservation | null;
+  /** When the pool was first observed on its current image (the finish of that snapshot). */
+  readonly imageSince: string | null;
+}
+
+/** A version seen as the latest image of a (subscription, location, family), and the first moment it was seen. */
+export interface LatestImageSighting {
+  readonly subscriptionId: string;
+  readonly location: string;
+  readonly imageFamily: string;
+  readonly version: string;
+  readonly firstSeenAt: string;
 }
 
 export interface ClusterState {
@@ -45,8 +56,9 @@ export function createStateRepository(db: Db) {
       const newest = isNewest(snapshotId);
       const rows = db
         .prepare(
-          `SELECT p.pool_key AS key, p.data AS pool, l.version AS latest, c.data AS cluster
+          `SELECT p.pool_key AS key, p.data AS pool, l.version AS latest, c.data AS cluster, since.finished_at AS imageSince
            FROM pool_states p
+           LEFT JOIN snapshots since ON since.id = coalesce(p.image_since, p.valid_from)
            LEFT JOIN latest_image_states l
              ON l.subscription_id = p.subscription_id AND l.location = p.location AND l.image_family = p.image_family
             AND ${validAt('l', newest)}
@@ -57,12 +69,13 @@ export function createStateRepository(db: Db) {
              AND (@after IS NULL OR p.pool_key > @after)
            ORDER BY p.pool_key LIMIT @limit`,
         )
-        .all(params(snapshotId, filter)) as { key: string; pool: string; latest: string | null; cluster: string | null }[];
+        .all(params(snapshotId, filter)) as { key: string; pool: string; latest: string | null; cluster: string | null; imageSince: string | null }[];
       return rows.map((row) => ({
         key: row.key,
         pool: JSON.parse(row.pool) as PoolObservation,
         latestNodeImageVersion: row.latest,
         cluster: row.cluster ? (JSON.parse(row.cluster) as ClusterObservation) : null,
+        imageSince: row.imageSince,
       }));
     },
 
@@ -78,6 +91,18 @@ export function createStateRepository(db: Db) {
         )
         .all(params(snapshotId, filter)) as { key: string; cluster: string }[];
       return rows.map((row) => ({ key: row.key, cluster: JSON.parse(row.cluster) as ClusterObservation }));
+    },
+
+    /** Every version seen as latest up to snapshot S, with the first time it was seen, per (subscription, location, family). */
+    latestImageSightings(snapshotId: number): LatestImageSighting[] {
+      return db
+        .prepare(
+          `SELECT l.subscription_id AS subscriptionId, l.location, l.image_family AS imageFamily, l.version, min(s.finished_at) AS firstSeenAt
+           FROM latest_image_states l JOIN snapshots s ON s.id = l.valid_from
+           WHERE l.valid_from <= ?
+           GROUP BY l.subscription_id, l.location, l.image_family, l.version`,
+        )
+        .all(snapshotId) as LatestImageSighting[];
     },
 
     /** Subscriptions that have clusters on record right now (open intervals). */

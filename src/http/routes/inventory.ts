@@ -3,7 +3,7 @@ import Type from 'typebox';
 import { invalidInput } from '../../domain/errors.js';
 import type { InventoryService } from '../../services/inventory-service.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { DateTime, errorResponses, page, PageQuery } from '../schemas/common.js';
+import { DateTime, errorResponses, Nullable, page, PageQuery } from '../schemas/common.js';
 import { ClusterSchema, PoolSchema, PoolStatus } from '../schemas/inventory.js';
 
 export interface InventoryRouteDeps {
@@ -16,7 +16,8 @@ const StateQuery = {
   ...PageQuery,
 };
 
-type Cursor = { k: string; s: number };
+/** A page cursor pins the snapshot (`s`) and the moment (`t`, epoch ms) the first page was evaluated at. */
+type Cursor = { k: string; s: number; t: number };
 
 export const inventoryRoutes =
   (deps: InventoryRouteDeps): FastifyPluginAsyncTypebox =>
@@ -33,14 +34,15 @@ export const inventoryRoutes =
       },
       async (request) => {
         const { limit = 100, cursor, asOf, subscriptionId } = request.query;
-        const position = decodeCursor<Cursor>(cursor, { k: 'string', s: 'number' });
-        const { snapshotId, items } = deps.inventory.clusters({
-          ...(asOf ? { asOf: parseInstant(asOf) } : {}),
+        const position = decodeCursor<Cursor>(cursor, { k: 'string', s: 'number', t: 'number' });
+        const at = evaluatedAt(asOf, position);
+        const { snapshotId, at: evaluated, items } = deps.inventory.clusters({
+          ...(at ? { asOf: at } : {}),
           ...(subscriptionId ? { subscriptionId } : {}),
           ...(position ? { snapshotId: position.s, afterKey: position.k } : {}),
           limit: limit + 1,
         });
-        return pageOf(items, limit, snapshotId, (cluster) => {
+        return pageOf(items, limit, snapshotId, evaluated, (cluster) => {
           const { key: _key, upgradeChannel: _channel, ...view } = cluster;
           return view;
         });
@@ -62,17 +64,67 @@ export const inventoryRoutes =
       },
       async (request) => {
         const { limit = 100, cursor, asOf, subscriptionId, clusterId, status, scope } = request.query;
-        if (scope !== undefined) throw invalidInput('unknown_scope', `no report scope named ${scope}`, { scope });
-        const position = decodeCursor<Cursor>(cursor, { k: 'string', s: 'number' });
-        const { snapshotId, items } = deps.inventory.pools({
-          ...(asOf ? { asOf: parseInstant(asOf) } : {}),
+        const position = decodeCursor<Cursor>(cursor, { k: 'string', s: 'number', t: 'number' });
+        const at = evaluatedAt(asOf, position);
+        const { snapshotId, at: evaluated, items } = deps.inventory.pools({
+          ...(at ? { asOf: at } : {}),
           ...(subscriptionId ? { subscriptionId } : {}),
           ...(clusterId ? { clusterId } : {}),
+          ...(status ? { status } : {}),
+          ...(scope ? { scope } : {}),
           ...(position ? { snapshotId: position.s, afterKey: position.k } : {}),
           limit: limit + 1,
         });
-        const filtered = status === undefined ? items : items.filter((pool) => pool.status === status);
-        return pageOf(filtered, limit, snapshotId, ({ key: _key, ...view }) => view);
+        return pageOf(items, limit, snapshotId, evaluated, ({ key: _key, ...view }) => view);
+      },
+    );
+  };
+
+const Counts = Type.Object({
+  current: Type.Integer(),
+  within_policy: Type.Integer(),
+  non_compliant: Type.Integer(),
+  excepted: Type.Integer(),
+  unknown: Type.Integer(),
+});
+const Percent = Nullable(Type.Number({ minimum: 0, maximum: 100 }));
+export const SummarySchema = Type.Object({
+  asOf: DateTime,
+  scope: Nullable(Type.String()),
+  total: Type.Integer(),
+  counts: Counts,
+  compliancePercent: Percent,
+  compliancePercentWithExceptions: Percent,
+  bySubscription: Type.Array(
+    Type.Object({
+      subscriptionId: Type.String(),
+      total: Type.Integer(),
+      counts: Counts,
+      compliancePercent: Percent,
+      compliancePercentWithExceptions: Percent,
+    }),
+  ),
+});
+
+export const summaryRoute =
+  (deps: InventoryRouteDeps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get(
+      '/api/v1/compliance/summary',
+      {
+        config: { access: 'auditor' },
+        schema: {
+          summary: 'Pools by status and compliance percentages, overall and per subscription, at asOf (default now)',
+          querystring: Type.Object(
+            { asOf: Type.Optional(DateTime), scope: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) },
+            { additionalProperties: false },
+          ),
+          response: { 200: SummarySchema, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { asOf, scope } = request.query;
+        return deps.inventory.summary({ ...(asOf ? { asOf: parseInstant(asOf) } : {}), ...(scope ? { scope } : {}) });
       },
     );
   };
@@ -83,8 +135,14 @@ function parseInstant(value: string): Date {
   return at;
 }
 
-function pageOf<T extends { key: string }, R>(items: T[], limit: number, snapshotId: number | null, view: (item: T) => R) {
+/** The moment a listing is evaluated at: the cursor's (every page alike), else `asOf`; unset means the service's now. */
+function evaluatedAt(asOf: string | undefined, position: Cursor | null): Date | undefined {
+  if (position) return new Date(position.t);
+  return asOf ? parseInstant(asOf) : undefined;
+}
+
+function pageOf<T extends { key: string }, R>(items: T[], limit: number, snapshotId: number | null, at: Date, view: (item: T) => R) {
   const shown = items.slice(0, limit);
   const more = items.length > limit && snapshotId !== null;
-  return { items: shown.map(view), nextCursor: more ? encodeCursor({ k: shown.at(-1)!.key, s: snapshotId }) : null };
+  return { items: shown.map(view), nextCursor: more ? encodeCursor({ k: shown.at(-1)!.key, s: snapshotId, t: at.getTime() }) : null };
 }

@@ -1,0 +1,163 @@
+import type { PoolObservation } from './inventory.js';
+import { compareNodeImageVersions, parseNodeImageVersion } from './node-image.js';
+import type { AppliedPolicy } from './policy.js';
+
+const DAY_IN_MS = 86_400_000;
+
+export type PoolStatus = 'current' | 'within_policy' | 'non_compliant' | 'excepted' | 'unknown';
+export type SupersededAtSource = 'observed' | 'own_release' | 'regional_availability';
+
+/**
+ * What imagewarden had observed of one (location, image family) up to the snapshot that counts at `t`:
+ * each version seen as the latest image, with the first moment it was seen as such —
+ * in the location (any subscription) and for the pool's own subscription.
+ */
+export interface LatestImageHistory {
+  readonly inLocation: ReadonlyMap<string, string>;
+  readonly inSubscription: ReadonlyMap<string, string>;
+}
+
+export interface DriftInput {
+  /** The moment asked for. */
+  readonly at: Date;
+  readonly pool: PoolObservation;
+  /** The latest image of the pool's (subscription, location, family) in the snapshot that counts at `t`. */
+  readonly latestNodeImageVersion: string | null;
+  /** When the pool was first observed on its current image (ISO), or null when unknown. */
+  readonly imageSince: string | null;
+  readonly history: LatestImageHistory;
+  readonly policy: AppliedPolicy;
+  /** The pool's subscription failed in the latest fleet snapshot at or before `t`. */
+  readonly subscriptionFailed: boolean;
+  /** The approved exception in force at `t` covering the pool (the one expiring last), if any. */
+  readonly exceptionId: string | null;
+}
+
+export interface Drift {
+  readonly imageFamily: string | null;
+  readonly imageReleaseDate: string | null;
+  readonly imageAgeDays: number | null;
+  readonly latestReleaseDate: string | null;
+  readonly daysBehindLatest: number | null;
+  readonly releasesBehind: number | null;
+  readonly supersededAt: string | null;
+  readonly supersededAtSource: SupersededAtSource | null;
+  readonly exposureDays: number | null;
+  readonly firstSeenBehindAt: string | null;
+  /** `supersededAt + slaDays`: when a pool still behind becomes non-compliant. */
+  readonly breachAt: string | null;
+  readonly status: PoolStatus;
+  readonly policyRule: string;
+  readonly slaDays: number;
+  readonly exceptionId: string | null;
+}
+
+const midnight = (date: string) => Date.parse(`${date}T00:00:00Z`);
+const iso = (ms: number) => new Date(ms).toISOString();
+const days = (ms: number) => Math.floor(ms / DAY_IN_MS);
+
+/**
+ * A pool's drift at `t` (CONTRACT.md formulas), from stored observations only:
+ * - `supersededAt`: release date of the first image of the pool's family in its location newer than its own,
+ *   `observed` when imagewarden saw its own version as the location's latest and then saw the next one appear;
+ *   otherwise `own_release` with the pool's own release date (which can only overstate exposure). Under the
+ *   regional-availability clock, an observed succession counts from the moment the next image was first seen as
+ *   latest in the location (`regional_availability`); without one it falls back to `own_release` as well.
+ * - `status`: `current` on the latest image; `within_policy` while `t − supersededAt ≤ slaDays`; beyond it
+ *   `excepted` under an approved exception, else `non_compliant`; `unknown` when either version is missing or
+ *   unparseable (or of different families), or the pool's subscription failed. Never unknown → compliant.
+ * Kubernetes versions play no part.
+ */
+export function computeDrift(input: DriftInput): Drift {
+  const { at, policy } = input;
+  const own = parseNodeImageVersion(input.pool.nodeImageVersion);
+  const latest = parseNodeImageVersion(input.latestNodeImageVersion);
+  const ownRelease = own ? midnight(own.releaseDate) : null;
+  const base = {
+    imageFamily: own?.family ?? null,
+    imageReleaseDate: ownRelease === null ? null : iso(ownRelease),
+    imageAgeDays: ownRelease === null ? null : days(at.getTime() - ownRelease),
+    latestReleaseDate: latest ? iso(midnight(latest.releaseDate)) : null,
+    policyRule: policy.policyRule,
+    slaDays: policy.slaDays,
+    exceptionId: input.exceptionId,
+  };
+  const order = own && latest ? compareNodeImageVersions(own.raw, latest.raw) : null;
+  if (own === null || latest === null || order === null) {
+    return { ...base, ...noDrift, status: 'unknown' };
+  }
+  if (order >= 0) {
+    const current = { ...base, daysBehindLatest: 0, releasesBehind: 0, supersededAt: null, supersededAtSource: null };
+    return { ...current, exposureDays: 0, firstSeenBehindAt: null, breachAt: null, status: input.subscriptionFailed ? 'unknown' : 'current' };
+  }
+
+  const newer = (versions: ReadonlyMap<string, string>) =>
+    [...versions.entries()]
+      .filter(([version]) => (compareNodeImageVersions(version, own.raw) ?? 0) > 0)
+      .sort(([a], [b]) => compareNodeImageVersions(a, b)!);
+  const newerInLocation = newer(input.history.inLocation);
+  const [next, nextFirstSeen] = newerInLocation[0] ?? [latest.raw, null];
+  const ownFirstSeen = input.history.inLocation.get(own.raw);
+  const succession = ownFirstSeen !== undefined && nextFirstSeen !== null && ownFirstSeen < nextFirstSeen;
+
+  let supersededAt: number;
+  let supersededAtSource: SupersededAtSource;
+  if (!succession) {
+    supersededAt = ownRelease!;
+    supersededAtSource = 'own_release';
+  } else if (policy.clock === 'regional_availability') {
+    supersededAt = Date.parse(nextFirstSeen!);
+    supersededAtSource = 'regional_availability';
+  } else {
+    supersededAt = midnight(parseNodeImageVersion(next)!.releaseDate);
+    supersededAtSource = 'observed';
+  }
+
+  const breachAt = supersededAt + policy.slaDays * DAY_IN_MS;
+  const firstNewerInSubscription = newer(input.history.inSubscription)[0]?.[1] ?? null;
+  const firstSeenBehindAt = firstNewerInSubscription === null ? null : maxIso(firstNewerInSubscription, input.imageSince);
+  let status: PoolStatus;
+  if (input.subscriptionFailed) status = 'unknown';
+  else if (at.getTime() <= breachAt) status = 'within_policy';
+  else status = input.exceptionId !== null ? 'excepted' : 'non_compliant';
+
+  return {
+    ...base,
+    daysBehindLatest: days(midnight(latest.releaseDate) - ownRelease!),
+    releasesBehind: Math.max(newerInLocation.length, 1),
+    supersededAt: iso(supersededAt),
+    supersededAtSource,
+    exposureDays: Math.max(0, days(at.getTime() - supersededAt)),
+    firstSeenBehindAt,
+    breachAt: iso(breachAt),
+    status,
+  };
+}
+
+const noDrift = {
+  daysBehindLatest: null,
+  releasesBehind: null,
+  supersededAt: null,
+  supersededAtSource: null,
+  exposureDays: null,
+  firstSeenBehindAt: null,
+  breachAt: null,
+} as const;
+
+function maxIso(a: string, b: string | null): string {
+  return b === null || a > b ? new Date(a).toISOString() : new Date(b).toISOString();
+}
+
+/** Compliance % (CONTRACT.md): (current + within_policy) / all pools, unknown included; a second figure counts excepted. */
+export function compliancePercentages(counts: Readonly<Record<PoolStatus, number>>): {
+  compliancePercent: number | null;
+  compliancePercentWithExceptions: number | null;
+} {
+  const total = counts.current + counts.within_policy + counts.non_compliant + counts.excepted + counts.unknown;
+  if (total === 0) return { compliancePercent: null, compliancePercentWithExceptions: null };
+  const percent = (n: number) => Math.round((n / total) * 1000) / 10;
+  return {
+    compliancePercent: percent(counts.current + counts.within_policy),
+    compliancePercentWithExceptions: percent(counts.current + counts.within_policy + counts.excepted),
+  };
+}
