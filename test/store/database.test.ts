@@ -17,6 +17,6 @@ describe('openDatabase', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('cache_size = -4000')).toEqual([]);
     expect(db.pragma('cache_size', { simple: true })).toBe(-4000);
-    expect(db.pragma('table_info(snapshots)').length).toBeGreaterThan(10);
+    expect((db.pragma('table_info(snapshots)') as unknown[]).length).toBeGreaterThan(10);
   });
 });
