@@ -43,6 +43,10 @@ describe('the README, run as written', () => {
       const pools = execFileSync('bash', ['-euc', shellBlockAfter('The demo writes')], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       const items = (JSON.parse(pools) as { items: { nodeImageVersion: string | null; clusterId: string }[] }).items;
       expect(items.length).toBeGreaterThan(10);
+      // The API section's drift examples, as written.
+      const drift = execFileSync('bash', ['-euc', shellBlockAfter('never makes an older base image current')], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      expect(drift).toMatch(/"compliancePercent":/);
+      expect(drift).toMatch(/"status":"non_compliant"/);
       const clusters = await (await fetch(`${url}/api/v1/clusters`, { headers: { authorization: `Bearer ${keys.auditor}` } })).json();
       for (const cluster of (clusters as { items: { tags: Record<string, string> }[] }).items) {
         expect(cluster.tags['imagewarden-demo']).toBe('true');
