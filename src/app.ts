@@ -2,12 +2,18 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAuth, type Authenticator } from './http/plugins/auth.js';
 import { registerErrorHandler } from './http/plugins/error-handler.js';
+import { createValidatorCompiler } from './http/validator.js';
+import { exceptionRoutes, type ExceptionRouteDeps } from './http/routes/exceptions.js';
 import { healthRoutes, type HealthDeps } from './http/routes/health.js';
 import { inventoryRoutes, summaryRoute, type InventoryRouteDeps } from './http/routes/inventory.js';
 import { keyRoutes, type KeyRouteDeps } from './http/routes/keys.js';
 import { snapshotRoutes, type SnapshotRouteDeps } from './http/routes/snapshots.js';
 
-export type AppServices = HealthDeps & SnapshotRouteDeps & InventoryRouteDeps & KeyRouteDeps & { readonly authenticator: Authenticator };
+export type AppServices = HealthDeps &
+  SnapshotRouteDeps &
+  InventoryRouteDeps &
+  KeyRouteDeps &
+  ExceptionRouteDeps & { readonly authenticator: Authenticator };
 
 export interface BuildAppOptions {
   readonly services: AppServices;
@@ -22,11 +28,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: 64 * 1024,
     requestIdHeader: 'x-request-id',
-    ajv: {
-      // Refuse unknown fields (Fastify's default silently strips them); coerce query strings only.
-      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false },
-    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(createValidatorCompiler());
 
   if (options.onRoute) {
     app.addHook('onRoute', (route) => options.onRoute!({ method: route.method, url: route.url, access: route.config?.access, schema: route.schema as Record<string, unknown> | undefined }));
@@ -44,5 +47,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(inventoryRoutes(services));
   await app.register(summaryRoute(services));
   await app.register(keyRoutes(services));
+  await app.register(exceptionRoutes(services));
   return app;
 }

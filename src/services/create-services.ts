@@ -10,6 +10,8 @@ import { readMigrations, schemaVersion } from '../store/migrate.js';
 import { createSnapshotRepository } from '../store/snapshot-repository.js';
 import { createStateRepository } from '../store/state-repository.js';
 import { createPolicyRepository } from '../store/policy-repository.js';
+import { createExceptionRepository } from '../store/exception-repository.js';
+import { createExceptionService } from './exception-service.js';
 import { defaultPolicy } from '../domain/policy.js';
 import { loadPolicyFile } from './policy-file.js';
 import { createInventoryService } from './inventory-service.js';
@@ -38,6 +40,7 @@ export function createServices(options: CreateServicesOptions) {
   const audit = createAuditRepository(db);
   const keys = createApiKeyRepository(db);
   const policies = createPolicyRepository(db);
+  const exceptions = createExceptionRepository(db);
   // The policy this process runs with; `serve` records it as in force (recordPolicy), every reader uses the recorded one.
   const policy = config.policyFile === null ? defaultPolicy(config.patchSlaDays) : loadPolicyFile(config.policyFile, config.patchSlaDays);
   const clients = options.clients ?? createArmClients(config, createArmCredential(config));
@@ -64,7 +67,8 @@ export function createServices(options: CreateServicesOptions) {
     policy,
     /** Records the loaded policy as in force from now, if it differs from the one in force. */
     recordPolicy: (recordedBy: string) => policies.record(policy, config.policyFile, recordedBy, now().toISOString()),
-    inventory: createInventoryService({ snapshots, state, policies, currentPolicy: policy, now }),
+    exceptionService: createExceptionService({ db, exceptions, maxExceptionDays: config.maxExceptionDays, now }),
+    inventory: createInventoryService({ snapshots, state, policies, exceptions, currentPolicy: policy, now }),
     authenticator: keyService,
     isReady: readiness(db),
   };

@@ -5,6 +5,8 @@ import { imageFamilyOf } from '../domain/node-image.js';
 import { applyPolicy, selectorMatches, type Policy, type PoolIdentity, type Selector } from '../domain/policy.js';
 import { toPoolView, type PoolView } from '../domain/pool-view.js';
 import type { PolicyRepository } from '../store/policy-repository.js';
+import type { ExceptionRepository } from '../store/exception-repository.js';
+import { exceptionInForce } from '../domain/exceptions.js';
 import type { SnapshotRepository } from '../store/snapshot-repository.js';
 import type { LatestImageSighting, PoolState, StateRepository } from '../store/state-repository.js';
 
@@ -12,6 +14,7 @@ export interface InventoryServiceDeps {
   readonly snapshots: Pick<SnapshotRepository, 'latestCommittedAt' | 'get'>;
   readonly state: StateRepository;
   readonly policies: Pick<PolicyRepository, 'inForceAt'>;
+  readonly exceptions: Pick<ExceptionRepository, 'all'>;
   /** The policy this process loaded: used when none was ever recorded. */
   readonly currentPolicy: Policy;
   readonly now: () => Date;
@@ -65,6 +68,8 @@ export function createInventoryService(deps: InventoryServiceDeps) {
     if (snapshotId === null) return { at, snapshotId, policy, scope, evaluate: () => [] as (PoolView & { key: string })[] };
     const observations = deps.state.subscriptionObservations(snapshotId);
     const history = indexSightings(deps.state.latestImageSightings(snapshotId));
+    const exceptions = deps.exceptions.all();
+    const atIso = at.toISOString();
     const evaluate = (rows: PoolState[]) =>
       rows.flatMap((row) => {
         const identity = identityOf(row);
@@ -78,7 +83,7 @@ export function createInventoryService(deps: InventoryServiceDeps) {
           history: history(row),
           policy: applyPolicy(policy, identity),
           subscriptionFailed: subscription?.status === 'failed',
-          exceptionId: null,
+          exceptionId: exceptionInForce(exceptions, identity, atIso),
         });
         return [{ key: row.key, ...toPoolView(row, drift, subscription?.observedAt ?? null) }];
       });

@@ -22,7 +22,8 @@ async function buildWithRoutes() {
   return { app, routes, keys, services, db };
 }
 
-const concrete = (url: string) => url.replace(':id', '1').replace(':name', 'auditor');
+// Placeholders name nothing that exists: a request that gets past auth must not change what later requests see.
+const concrete = (url: string) => url.replace(':id', '1').replace(':name', 'nobody');
 
 describe('route roles', () => {
   it('every route declares its access, and only the probes are public', async () => {

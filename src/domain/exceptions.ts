@@ -1,0 +1,114 @@
+import type { PoolIdentity } from './policy.js';
+
+/** What an exception covers (CONTRACT.md): one pool, one cluster, one subscription, or every pool with a tag. */
+export interface ExceptionScope {
+  readonly kind: 'pool' | 'cluster' | 'subscription' | 'tag';
+  readonly clusterId?: string;
+  readonly poolName?: string;
+  readonly subscriptionId?: string;
+  /** `key=value`, matched against cluster and pool tags. */
+  readonly tag?: string;
+}
+
+export type ExceptionState = 'requested' | 'approved' | 'expired' | 'revoked' | 'rejected';
+
+export interface ExceptionEvent {
+  readonly action: 'approved' | 'rejected' | 'revoked';
+  readonly actor: string;
+  readonly at: string;
+  readonly reason: string | null;
+}
+
+export interface ExceptionRecord {
+  readonly id: string;
+  readonly scope: ExceptionScope;
+  readonly reason: string;
+  readonly compensatingControl: string;
+  readonly ticket: string;
+  readonly expiresAt: string;
+  readonly requestedBy: string;
+  readonly requestedAt: string;
+  /** Every state change, oldest first. */
+  readonly events: readonly ExceptionEvent[];
+}
+
+export interface ExceptionView {
+  id: string;
+  state: ExceptionState;
+  scope: ExceptionScope;
+  reason: string;
+  compensatingControl: string;
+  ticket: string;
+  expiresAt: string;
+  requestedBy: string;
+  requestedAt: string;
+  approvedBy: string | null;
+  approvedAt: string | null;
+  revokedBy: string | null;
+  revokedAt: string | null;
+  rejectedBy: string | null;
+  rejectedAt: string | null;
+}
+
+const same = (a: string | undefined, b: string) => a !== undefined && a.toLowerCase() === b.toLowerCase();
+
+/** The exception as it stood at `at`: only events up to then count, and an approval lapses by itself at expiresAt. */
+export function exceptionAt(record: ExceptionRecord, at: string): ExceptionView {
+  const events = record.events.filter((event) => event.at <= at);
+  const find = (action: ExceptionEvent['action']) => events.find((event) => event.action === action) ?? null;
+  const approved = find('approved');
+  const revoked = find('revoked');
+  const rejected = find('rejected');
+  let state: ExceptionState = 'requested';
+  if (rejected) state = 'rejected';
+  else if (revoked) state = 'revoked';
+  else if (approved) state = at >= record.expiresAt ? 'expired' : 'approved';
+  return {
+    id: record.id,
+    state,
+    scope: record.scope,
+    reason: record.reason,
+    compensatingControl: record.compensatingControl,
+    ticket: record.ticket,
+    expiresAt: record.expiresAt,
+    requestedBy: record.requestedBy,
+    requestedAt: record.requestedAt,
+    approvedBy: approved?.actor ?? null,
+    approvedAt: approved?.at ?? null,
+    revokedBy: revoked?.actor ?? null,
+    revokedAt: revoked?.at ?? null,
+    rejectedBy: rejected?.actor ?? null,
+    rejectedAt: rejected?.at ?? null,
+  };
+}
+
+export function exceptionCovers(scope: ExceptionScope, pool: PoolIdentity): boolean {
+  switch (scope.kind) {
+    case 'pool':
+      return same(scope.clusterId, pool.clusterId) && same(scope.poolName, pool.poolName);
+    case 'cluster':
+      return same(scope.clusterId, pool.clusterId);
+    case 'subscription':
+      return same(scope.subscriptionId, pool.subscriptionId);
+    case 'tag': {
+      const separator = scope.tag?.indexOf('=') ?? -1;
+      if (separator <= 0) return false;
+      const key = scope.tag!.slice(0, separator);
+      const value = scope.tag!.slice(separator + 1);
+      return [pool.clusterTags, pool.poolTags].some((tags) => Object.entries(tags).some(([k, v]) => same(k, key) && v === value));
+    }
+  }
+}
+
+/**
+ * The approved exception in force at `at` that covers the pool; where several are, the one that expires last
+ * (CONTRACT.md), ties broken by id so the answer is stable.
+ */
+export function exceptionInForce(records: readonly ExceptionRecord[], pool: PoolIdentity, at: string): string | null {
+  let best: ExceptionRecord | null = null;
+  for (const record of records) {
+    if (exceptionAt(record, at).state !== 'approved' || !exceptionCovers(record.scope, pool)) continue;
+    if (best === null || record.expiresAt > best.expiresAt || (record.expiresAt === best.expiresAt && record.id > best.id)) best = record;
+  }
+  return best?.id ?? null;
+}

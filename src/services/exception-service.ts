@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { conflict, DomainError, invalidInput, notFound } from '../domain/errors.js';
+import { exceptionAt, type ExceptionScope, type ExceptionState, type ExceptionView } from '../domain/exceptions.js';
+import { writeTransaction, type Db } from '../store/database.js';
+import type { ExceptionRepository } from '../store/exception-repository.js';
+
+export interface ExceptionServiceDeps {
+  readonly db: Db;
+  readonly exceptions: ExceptionRepository;
+  readonly maxExceptionDays: number;
+  readonly now: () => Date;
+}
+
+export interface ExceptionRequest {
+  readonly scope: ExceptionScope;
+  readonly reason: string;
+  readonly compensatingControl: string;
+  readonly ticket: string;
+  readonly expiresAt: string;
+}
+
+const DAY_IN_MS = 86_400_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CLUSTER_ID = /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.containerservice\/managedclusters\/[^/]+$/i;
+
+export type ExceptionService = ReturnType<typeof createExceptionService>;
+
+/**
+ * Time-boxed risk acceptances: requested by an operator or admin, approved by an admin who is not the requester
+ * (four eyes), revocable, and expiring by themselves. Every change is an appended event; nothing is updated in place.
+ */
+export function createExceptionService(deps: ExceptionServiceDeps) {
+  const { exceptions } = deps;
+
+  /** An expiry must lie in the future and at most IMAGEWARDEN_MAX_EXCEPTION_DAYS ahead of `from`. */
+  const checkExpiry = (expiresAt: string, from: Date, when: 'request' | 'approval') => {
+    const expires = Date.parse(expiresAt);
+    if (!(expires > from.getTime())) {
+      throw invalidInput('invalid_expiry', `expiresAt ${expiresAt} is not in the future at ${when}`, { expiresAt });
+    }
+    const latest = from.getTime() + deps.maxExceptionDays * DAY_IN_MS;
+    if (expires > latest) {
+      throw invalidInput('expiry_too_far', `expiresAt may be at most ${deps.maxExceptionDays} days after ${when} (${new Date(latest).toISOString()})`, {
+        expiresAt,
+        maxExceptionDays: deps.maxExceptionDays,
+      });
+    }
+  };
+
+  const view = (id: string) => {
+    const record = exceptions.get(id);
+    if (!record) throw notFound('exception_not_found', `no exception ${id}`);
+    return { record, current: exceptionAt(record, deps.now().toISOString()) };
+  };
+
+  const requireState = (current: ExceptionView, allowed: ExceptionState, action: string) => {
+    if (current.state !== allowed) {
+      throw conflict('invalid_state', `cannot ${action} an exception that is ${current.state}`, { state: current.state });
+    }
+  };
+
+  return {
+    request(input: ExceptionRequest, actor: string): ExceptionView {
+      const scope = normaliseScope(input.scope);
+      const now = deps.now();
+      checkExpiry(input.expiresAt, now, 'request');
+      const id = `exc_${randomUUID()}`;
+      writeTransaction(deps.db, () =>
+        exceptions.insert({
+          id,
+          scope,
+          reason: input.reason,
+          compensatingControl: input.compensatingControl,
+          ticket: input.ticket,
+          expiresAt: new Date(input.expiresAt).toISOString(),
+          requestedBy: actor,
+          requestedAt: now.toISOString(),
+        }),
+      );
+      return view(id).current;
+    },
+
+    approve(id: string, actor: string, reason: string | null): ExceptionView {
+      return writeTransaction(deps.db, () => {
+        const { record, current } = view(id);
+        requireState(current, 'requested', 'approve');
+        if (record.requestedBy === actor) {
+          throw new DomainError('forbidden', 'four_eyes_required', 'an exception must be approved by an admin other than its requester', {
+            requestedBy: record.requestedBy,
+          });
+        }
+        const now = deps.now();
+        checkExpiry(record.expiresAt, now, 'approval');
+        exceptions.appendEvent(id, { action: 'approved', actor, at: now.toISOString(), reason });
+        return view(id).current;
+      });
+    },
+
+    reject(id: string, actor: string, reason: string | null): ExceptionView {
+      return writeTransaction(deps.db, () => {
+        requireState(view(id).current, 'requested', 'reject');
+        exceptions.appendEvent(id, { action: 'rejected', actor, at: deps.now().toISOString(), reason });
+        return view(id).current;
+      });
+    },
+
+    revoke(id: string, actor: string, reason: string | null): ExceptionView {
+      return writeTransaction(deps.db, () => {
+        requireState(view(id).current, 'approved', 'revoke');
+        exceptions.appendEvent(id, { action: 'revoked', actor, at: deps.now().toISOString(), reason });
+        return view(id).current;
+      });
+    },
+
+    get(id: string, at?: Date): ExceptionView {
+      const { record } = view(id);
+      return exceptionAt(record, (at ?? deps.now()).toISOString());
+    },
+
+    list(filter: { state?: ExceptionState; at?: Date }): ExceptionView[] {
+      const at = (filter.at ?? deps.now()).toISOString();
+      return exceptions
+        .all()
+        .filter((record) => record.requestedAt <= at)
+        .map((record) => exceptionAt(record, at))
+        .filter((exception) => filter.state === undefined || exception.state === filter.state);
+    },
+  };
+}
+
+/** Checks the scope has exactly the fields its kind needs, and nothing else. */
+function normaliseScope(scope: ExceptionScope): ExceptionScope {
+  const fields: Record<ExceptionScope['kind'], (keyof ExceptionScope)[]> = {
+    pool: ['clusterId', 'poolName'],
+    cluster: ['clusterId'],
+    subscription: ['subscriptionId'],
+    tag: ['tag'],
+  };
+  const needed = fields[scope.kind];
+  const given = (Object.keys(scope) as (keyof ExceptionScope)[]).filter((key) => key !== 'kind');
+  const missing = needed.filter((key) => !scope[key]);
+  const extra = given.filter((key) => !needed.includes(key));
+  if (missing.length > 0 || extra.length > 0) {
+    throw invalidInput('invalid_scope', `a ${scope.kind} exception takes ${needed.join(' and ')}`, { missing, extra });
+  }
+  if (scope.clusterId !== undefined && !CLUSTER_ID.test(scope.clusterId)) {
+    throw invalidInput('invalid_scope', 'clusterId must be a managed cluster ARM id', { clusterId: scope.clusterId });
+  }
+  if (scope.subscriptionId !== undefined && !UUID.test(scope.subscriptionId)) {
+    throw invalidInput('invalid_scope', 'subscriptionId must be a subscription id', { subscriptionId: scope.subscriptionId });
+  }
+  if (scope.tag !== undefined && !/^[^=]+=.*$/.test(scope.tag)) {
+    throw invalidInput('invalid_scope', 'tag must be key=value', { tag: scope.tag });
+  }
+  if (scope.poolName !== undefined && !/^[a-z][a-z0-9]{0,11}$/i.test(scope.poolName)) {
+    throw invalidInput('invalid_scope', 'poolName is not an AKS agent pool name', { poolName: scope.poolName });
+  }
+  return scope;
+}
