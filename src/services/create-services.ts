@@ -12,6 +12,7 @@ import { createStateRepository } from '../store/state-repository.js';
 import { createPolicyRepository } from '../store/policy-repository.js';
 import { createExceptionRepository } from '../store/exception-repository.js';
 import { createExceptionService } from './exception-service.js';
+import { createFindingsService } from './findings-service.js';
 import { defaultPolicy } from '../domain/policy.js';
 import { loadPolicyFile } from './policy-file.js';
 import { createInventoryService } from './inventory-service.js';
@@ -40,9 +41,11 @@ export function createServices(options: CreateServicesOptions) {
   const audit = createAuditRepository(db);
   const keys = createApiKeyRepository(db);
   const policies = createPolicyRepository(db);
-  const exceptions = createExceptionRepository(db);
   // The policy this process runs with; `serve` records it as in force (recordPolicy), every reader uses the recorded one.
   const policy = config.policyFile === null ? defaultPolicy(config.patchSlaDays) : loadPolicyFile(config.policyFile, config.patchSlaDays);
+  const exceptions = createExceptionRepository(db);
+  const policyAt = (at: string) => policies.inForceAt(at)?.policy ?? policy;
+  const findings = createFindingsService({ db, snapshots, exceptions, policyAt, schedule: config.snapshotCron, now });
   const clients = options.clients ?? createArmClients(config, createArmCredential(config));
   const keyService = createKeyService({ db, keys, audit, now });
   const snapshotService = createSnapshotService({
@@ -68,7 +71,8 @@ export function createServices(options: CreateServicesOptions) {
     /** Records the loaded policy as in force from now, if it differs from the one in force. */
     recordPolicy: (recordedBy: string) => policies.record(policy, config.policyFile, recordedBy, now().toISOString()),
     exceptionService: createExceptionService({ db, exceptions, maxExceptionDays: config.maxExceptionDays, now }),
-    inventory: createInventoryService({ snapshots, state, policies, exceptions, currentPolicy: policy, now }),
+    findings,
+    inventory: createInventoryService({ db, snapshots, state, policies, exceptions, findings, currentPolicy: policy, now }),
     authenticator: keyService,
     isReady: readiness(db),
   };

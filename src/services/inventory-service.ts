@@ -1,20 +1,23 @@
-import { compliancePercentages, computeDrift, type LatestImageHistory, type PoolStatus } from '../domain/drift.js';
+import { compliancePercentages, type PoolStatus } from '../domain/drift.js';
 import { invalidInput } from '../domain/errors.js';
 import type { ClusterObservation } from '../domain/inventory.js';
-import { imageFamilyOf } from '../domain/node-image.js';
-import { applyPolicy, selectorMatches, type Policy, type PoolIdentity, type Selector } from '../domain/policy.js';
+import { selectorMatches, type Policy, type Selector } from '../domain/policy.js';
 import { toPoolView, type PoolView } from '../domain/pool-view.js';
 import type { PolicyRepository } from '../store/policy-repository.js';
 import type { ExceptionRepository } from '../store/exception-repository.js';
-import { exceptionInForce } from '../domain/exceptions.js';
+import type { Db } from '../store/database.js';
+import type { FindingsService } from './findings-service.js';
+import { identityOf, loadObservationHistory } from './observation-history.js';
 import type { SnapshotRepository } from '../store/snapshot-repository.js';
-import type { LatestImageSighting, PoolState, StateRepository } from '../store/state-repository.js';
+import type { PoolState, StateRepository } from '../store/state-repository.js';
 
 export interface InventoryServiceDeps {
   readonly snapshots: Pick<SnapshotRepository, 'latestCommittedAt' | 'get'>;
   readonly state: StateRepository;
   readonly policies: Pick<PolicyRepository, 'inForceAt'>;
   readonly exceptions: Pick<ExceptionRepository, 'all'>;
+  readonly findings: Pick<FindingsService, 'openFindingIds'>;
+  readonly db: Db;
   /** The policy this process loaded: used when none was ever recorded. */
   readonly currentPolicy: Policy;
   readonly now: () => Date;
@@ -59,39 +62,30 @@ export type InventoryService = ReturnType<typeof createInventoryService>;
  * pool's drift at `t`, computed from stored observations with the policy in force at `t`.
  */
 export function createInventoryService(deps: InventoryServiceDeps) {
-  /** Everything one evaluation at `t` shares: the snapshot that counts, the policy, the latest-image history. */
+  /** Everything one evaluation at `t` shares: the snapshot that counts, the policy, the observation history. */
   function context(query: Pick<StateQuery, 'asOf' | 'snapshotId' | 'scope'>) {
     const at = query.asOf ?? deps.now();
-    const snapshotId = query.snapshotId ?? deps.snapshots.latestCommittedAt(at.toISOString())?.id ?? null;
-    const policy = deps.policies.inForceAt(at.toISOString())?.policy ?? deps.currentPolicy;
-    const scope = query.scope === undefined ? null : resolveScope(policy, query.scope);
-    if (snapshotId === null) return { at, snapshotId, policy, scope, evaluate: () => [] as (PoolView & { key: string })[] };
-    const observations = deps.state.subscriptionObservations(snapshotId);
-    const history = indexSightings(deps.state.latestImageSightings(snapshotId));
-    const exceptions = deps.exceptions.all();
     const atIso = at.toISOString();
+    const snapshotId = query.snapshotId ?? deps.snapshots.latestCommittedAt(atIso)?.id ?? null;
+    const policy = policyAt(atIso);
+    const scope = query.scope === undefined ? null : resolveScope(policy, query.scope);
+    if (snapshotId === null) return { at, snapshotId, scope, evaluate: () => [] as (PoolView & { key: string })[] };
+    const observations = deps.state.subscriptionObservations(snapshotId);
+    const history = loadObservationHistory({ db: deps.db, policyAt, exceptions: deps.exceptions.all() }, snapshotId);
     const evaluate = (rows: PoolState[]) =>
       rows.flatMap((row) => {
-        const identity = identityOf(row);
-        if (scope && !selectorMatches(scope, identity)) return [];
-        const subscription = observations.get(row.pool.subscriptionId.toLowerCase());
-        const drift = computeDrift({
-          at,
-          pool: row.pool,
-          latestNodeImageVersion: row.latestNodeImageVersion,
-          imageSince: row.imageSince,
-          history: history(row),
-          policy: applyPolicy(policy, identity),
-          subscriptionFailed: subscription?.status === 'failed',
-          exceptionId: exceptionInForce(exceptions, identity, atIso),
-        });
-        return [{ key: row.key, ...toPoolView(row, drift, subscription?.observedAt ?? null) }];
+        if (scope && !selectorMatches(scope, identityOf(row.pool, row.cluster?.tags ?? {}))) return [];
+        const drift = history.driftAt(row.pool, row.cluster, row.imageSince, snapshotId, atIso);
+        const observedAt = observations.get(row.pool.subscriptionId.toLowerCase())?.observedAt ?? null;
+        return [{ key: row.key, ...toPoolView(row, drift, observedAt), breached: drift.breachAt !== null && drift.breachAt < atIso }];
       });
-    return { at, snapshotId, policy, scope, evaluate };
+    return { at, snapshotId, scope, evaluate };
   }
 
+  const policyAt = (at: string) => deps.policies.inForceAt(at)?.policy ?? deps.currentPolicy;
+
   /** Walks the pools at the snapshot in key order, a chunk at a time, until `limit` pass the filters. */
-  function* walk(query: StateQuery, evaluate: (rows: PoolState[]) => (PoolView & { key: string })[], snapshotId: number) {
+  function* walk<T extends PoolView>(query: StateQuery, evaluate: (rows: PoolState[]) => T[], snapshotId: number) {
     let afterKey = query.afterKey;
     for (;;) {
       const rows = deps.state.pools(snapshotId, { ...query, ...(afterKey ? { afterKey } : {}), limit: CHUNK });
@@ -105,12 +99,14 @@ export function createInventoryService(deps: InventoryServiceDeps) {
     pools(query: StateQuery): { snapshotId: number | null; at: Date; items: (PoolView & { key: string })[] } {
       const { at, snapshotId, evaluate } = context(query);
       if (snapshotId === null) return { snapshotId, at, items: [] };
-      const items: (PoolView & { key: string })[] = [];
+      const items: (PoolView & { key: string; breached: boolean })[] = [];
       for (const pool of walk(query, evaluate, snapshotId)) {
         items.push(pool);
         if (items.length >= query.limit) break;
       }
-      return { snapshotId, at, items };
+      // Only pools past their breach instant can have an open finding: derive those, and only those.
+      const findingIds = deps.findings.openFindingIds(items.filter((p) => p.breached && p.status !== 'current' && p.status !== 'within_policy').map((p) => p.key), at);
+      return { snapshotId, at, items: items.map(({ breached: _breached, ...pool }) => ({ ...pool, findingId: findingIds.get(pool.key) ?? null })) };
     },
 
     summary(query: { asOf?: Date; scope?: string }): ComplianceSummary {
@@ -165,45 +161,6 @@ function resolveScope(policy: Policy, scope: string): Selector {
     scope,
     scopes: Object.keys(policy.scopes),
   });
-}
-
-function identityOf(row: PoolState): PoolIdentity {
-  return {
-    subscriptionId: row.pool.subscriptionId,
-    resourceGroup: row.pool.resourceGroup,
-    clusterId: row.pool.clusterId,
-    clusterName: row.pool.clusterName,
-    poolName: row.pool.poolName,
-    mode: row.pool.mode,
-    clusterTags: row.cluster?.tags ?? {},
-    poolTags: row.pool.tags,
-  };
-}
-
-/** Indexes sightings by (location, family) and by (subscription, location, family), keeping first-seen times. */
-function indexSightings(sightings: readonly LatestImageSighting[]): (row: PoolState) => LatestImageHistory {
-  const byLocation = new Map<string, Map<string, string>>();
-  const bySubscription = new Map<string, Map<string, string>>();
-  const remember = (index: Map<string, Map<string, string>>, key: string, sighting: LatestImageSighting) => {
-    const versions = index.get(key) ?? new Map<string, string>();
-    const seen = versions.get(sighting.version);
-    if (seen === undefined || sighting.firstSeenAt < seen) versions.set(sighting.version, sighting.firstSeenAt);
-    index.set(key, versions);
-  };
-  for (const sighting of sightings) {
-    remember(byLocation, `${sighting.location}|${sighting.imageFamily}`, sighting);
-    remember(bySubscription, `${sighting.subscriptionId}|${sighting.location}|${sighting.imageFamily}`, sighting);
-  }
-  const none = new Map<string, string>();
-  return (row) => {
-    const location = row.pool.location.toLowerCase();
-    const imageFamily = imageFamilyOf(row.pool.nodeImageVersion);
-    if (imageFamily === null) return { inLocation: none, inSubscription: none };
-    return {
-      inLocation: byLocation.get(`${location}|${imageFamily}`) ?? none,
-      inSubscription: bySubscription.get(`${row.pool.subscriptionId.toLowerCase()}|${location}|${imageFamily}`) ?? none,
-    };
-  };
 }
 
 function emptyCounts(): StatusCounts {

@@ -1,0 +1,85 @@
+import type { Drift } from './drift.js';
+
+export type FindingKind = 'sla_breach' | 'coverage_gap' | 'node_mismatch';
+export type FindingState = 'open' | 'risk_accepted' | 'remediated' | 'retired';
+
+/** One stretch of time a pool ran one image: from the snapshot that first saw it to the one that saw it change or go. */
+export interface ImageRun {
+  /** Identifies the run (the snapshot that first saw the pool on this image). */
+  readonly runId: number;
+  readonly image: string | null;
+  readonly startedAt: string;
+  /** When a snapshot saw the pool on another image or gone; null while the run goes on. */
+  readonly endedAt: string | null;
+  readonly endedBy: 'image_change' | 'deleted' | null;
+  /** Drift when the run was first observed. */
+  readonly atStart: Drift;
+  /** Drift at the last moment of the run (just before `endedAt`, or the evaluation time). */
+  readonly atEnd: Drift;
+}
+
+/** A non-compliance episode of one pool: opened at the breach instant, closed when a snapshot saw it fixed or gone. */
+export interface Episode {
+  readonly firstRunId: number;
+  readonly openedAt: string;
+  readonly closedAt: string | null;
+  readonly resolution: 'remediated' | 'retired' | null;
+  readonly imageAtOpen: string | null;
+  readonly imageAtClose: string | null;
+  readonly supersededAt: string | null;
+  readonly policyRule: string;
+  readonly slaDays: number;
+}
+
+/** Beyond the SLA at the drift's moment: `breachAt` passed while still behind (whatever the exception or coverage). */
+function beyond(drift: Drift, at: string): boolean {
+  return drift.breachAt !== null && drift.breachAt < at && drift.status !== 'current' && drift.status !== 'within_policy';
+}
+
+/**
+ * SLA-breach episodes (CONTRACT.md `sla_breach`): an episode opens at the breach instant `supersededAt + slaDays`
+ * of the image that breached. It lasts while the pool stays beyond its SLA — an upgrade to another image that is
+ * itself already beyond the SLA does not end it — and ends `remediated` at the snapshot that saw the pool current or
+ * within policy again, or `retired` at the snapshot that saw the pool gone. `evaluatedAt` bounds open runs.
+ */
+export function slaBreachEpisodes(runs: readonly ImageRun[], evaluatedAt: string): Episode[] {
+  const episodes: Episode[] = [];
+  let open: Omit<Episode, 'closedAt' | 'resolution' | 'imageAtClose'> | null = null;
+  for (const run of runs) {
+    if (open !== null && !beyond(run.atStart, run.startedAt)) {
+      episodes.push({ ...open, closedAt: run.startedAt, resolution: 'remediated', imageAtClose: run.image });
+      open = null;
+    }
+    const end = run.endedAt ?? evaluatedAt;
+    if (open === null && beyond(run.atEnd, end)) {
+      open = {
+        firstRunId: run.runId,
+        openedAt: run.atEnd.breachAt!,
+        imageAtOpen: run.image,
+        supersededAt: run.atEnd.supersededAt,
+        policyRule: run.atEnd.policyRule,
+        slaDays: run.atEnd.slaDays,
+      };
+    }
+    if (open !== null && run.endedBy === 'deleted') {
+      episodes.push({ ...open, closedAt: run.endedAt, resolution: 'retired', imageAtClose: null });
+      open = null;
+    }
+  }
+  if (open !== null) episodes.push({ ...open, closedAt: null, resolution: null, imageAtClose: null });
+  return episodes;
+}
+
+/** Hours, one decimal. */
+export function hoursBetween(from: string, to: string): number {
+  return Math.round((Date.parse(to) - Date.parse(from)) / 360_000) / 10;
+}
+
+/** Mean and 90th percentile (nearest rank) of time to remediate, in hours, one decimal; null without data. */
+export function remediationStatistics(hours: readonly number[]): { mean: number | null; p90: number | null } {
+  if (hours.length === 0) return { mean: null, p90: null };
+  const sorted = [...hours].sort((a, b) => a - b);
+  const mean = sorted.reduce((sum, h) => sum + h, 0) / sorted.length;
+  const p90 = sorted[Math.ceil(0.9 * sorted.length) - 1]!;
+  return { mean: Math.round(mean * 10) / 10, p90: Math.round(p90 * 10) / 10 };
+}

@@ -1,0 +1,156 @@
+import { computeDrift, type Drift, type LatestImageHistory } from '../domain/drift.js';
+import { exceptionInForce, type ExceptionRecord } from '../domain/exceptions.js';
+import type { ClusterObservation, PoolObservation } from '../domain/inventory.js';
+import { imageFamilyOf } from '../domain/node-image.js';
+import { applyPolicy, type Policy, type PoolIdentity } from '../domain/policy.js';
+import type { SubscriptionResult } from '../domain/snapshot.js';
+import type { Db } from '../store/database.js';
+
+interface SnapshotRow {
+  id: number;
+  finishedAt: string;
+  scope: string;
+  subscriptions: string;
+}
+
+interface LatestRow {
+  key: string;
+  version: string;
+  validFrom: number;
+  validTo: number | null;
+}
+
+export interface HistoryDeps {
+  readonly db: Db;
+  readonly policyAt: (at: string) => Policy;
+  readonly exceptions: readonly ExceptionRecord[];
+}
+
+export type ObservationHistory = ReturnType<typeof loadObservationHistory>;
+
+/**
+ * Everything imagewarden observed up to snapshot `upTo`, loaded once and indexed in memory, so a pool's drift can be
+ * evaluated as it stood at any earlier snapshot: which image was latest for its group then, which versions had been
+ * seen as latest by then, whether its subscription failed then, and the policy and exceptions in force.
+ */
+export function loadObservationHistory(deps: HistoryDeps, upTo: number) {
+  const snapshots = deps.db
+    .prepare(
+      `SELECT id, finished_at AS finishedAt, scope, subscriptions FROM snapshots
+       WHERE status IN ('succeeded', 'partial') AND id <= ? ORDER BY id`,
+    )
+    .all(upTo) as SnapshotRow[];
+  const time = new Map(snapshots.map((s) => [s.id, s.finishedAt]));
+  const ids = snapshots.map((s) => s.id);
+
+  // Per subscription, the fleet snapshots that reported on it and how it went, in order.
+  const subscriptionResults = new Map<string, { id: number; failed: boolean }[]>();
+  for (const snapshot of snapshots) {
+    if (snapshot.scope !== 'fleet') continue;
+    for (const result of JSON.parse(snapshot.subscriptions) as SubscriptionResult[]) {
+      const list = subscriptionResults.get(result.id.toLowerCase()) ?? [];
+      list.push({ id: snapshot.id, failed: result.status === 'failed' });
+      subscriptionResults.set(result.id.toLowerCase(), list);
+    }
+  }
+
+  const latestRows = deps.db
+    .prepare(
+      `SELECT subscription_id || '|' || location || '|' || image_family AS key, version, valid_from AS validFrom, valid_to AS validTo
+       FROM latest_image_states WHERE valid_from <= ? ORDER BY valid_from`,
+    )
+    .all(upTo) as LatestRow[];
+  const latestByGroup = new Map<string, LatestRow[]>();
+  const seenInLocation = new Map<string, Map<string, string>>();
+  const seenInGroup = new Map<string, Map<string, string>>();
+  const remember = (index: Map<string, Map<string, string>>, key: string, version: string, at: string) => {
+    const versions = index.get(key) ?? new Map<string, string>();
+    if (!versions.has(version) || at < versions.get(version)!) versions.set(version, at);
+    index.set(key, versions);
+  };
+  for (const row of latestRows) {
+    latestByGroup.set(row.key, [...(latestByGroup.get(row.key) ?? []), row]);
+    const firstSeen = time.get(row.validFrom);
+    if (firstSeen === undefined) continue;
+    remember(seenInGroup, row.key, row.version, firstSeen);
+    remember(seenInLocation, row.key.slice(row.key.indexOf('|') + 1), row.version, firstSeen);
+  }
+
+  const seenBy = (versions: Map<string, string> | undefined, at: string) =>
+    new Map([...(versions ?? new Map<string, string>())].filter(([, firstSeen]) => firstSeen <= at));
+
+  const api = {
+    /** Committed snapshot ids in order, and their finish times. */
+    snapshotIds: ids,
+    timeOf: (snapshotId: number) => time.get(snapshotId) ?? null,
+    /** The last committed snapshot before `snapshotId`. */
+    previous(snapshotId: number): number | null {
+      let low = 0;
+      let high = ids.length - 1;
+      let found: number | null = null;
+      while (low <= high) {
+        const middle = (low + high) >> 1;
+        if (ids[middle]! < snapshotId) {
+          found = ids[middle]!;
+          low = middle + 1;
+        } else high = middle - 1;
+      }
+      return found;
+    },
+
+    /** The pool's drift at `at`, as observed in snapshot `snapshotId` (the last one at or before `at`). */
+    driftAt(pool: PoolObservation, cluster: ClusterObservation | null, imageSince: string | null, snapshotId: number, at: string): Drift {
+      const subscription = pool.subscriptionId.toLowerCase();
+      const family = imageFamilyOf(pool.nodeImageVersion);
+      const group = family === null ? null : `${subscription}|${pool.location.toLowerCase()}|${family}`;
+      const latest = group === null ? null : latestAt(latestByGroup.get(group), snapshotId);
+      const history: LatestImageHistory =
+        group === null
+          ? { inLocation: new Map(), inSubscription: new Map() }
+          : {
+              inLocation: seenBy(seenInLocation.get(group.slice(group.indexOf('|') + 1)), at),
+              inSubscription: seenBy(seenInGroup.get(group), at),
+            };
+      const identity = identityOf(pool, cluster?.tags ?? {});
+      return computeDrift({
+        at: new Date(at),
+        pool,
+        latestNodeImageVersion: latest,
+        imageSince,
+        history,
+        policy: applyPolicy(deps.policyAt(at), identity),
+        subscriptionFailed: failedAt(subscriptionResults.get(subscription), snapshotId),
+        exceptionId: exceptionInForce(deps.exceptions, identity, at),
+      });
+    },
+  };
+  return api;
+}
+
+function latestAt(rows: LatestRow[] | undefined, snapshotId: number): string | null {
+  const row = rows?.find((r) => r.validFrom <= snapshotId && (r.validTo === null || r.validTo > snapshotId));
+  return row?.version ?? null;
+}
+
+/** Whether the subscription failed in the last fleet snapshot at or before `snapshotId` that reported on it. */
+function failedAt(results: { id: number; failed: boolean }[] | undefined, snapshotId: number): boolean {
+  let failed = false;
+  for (const result of results ?? []) {
+    if (result.id > snapshotId) break;
+    failed = result.failed;
+  }
+  return failed;
+}
+
+export function identityOf(pool: PoolObservation, clusterTags: Readonly<Record<string, string>>): PoolIdentity {
+  return {
+    subscriptionId: pool.subscriptionId,
+    resourceGroup: pool.resourceGroup,
+    clusterId: pool.clusterId,
+    clusterName: pool.clusterName,
+    poolName: pool.poolName,
+    mode: pool.mode,
+    clusterTags,
+    poolTags: pool.tags,
+  };
+}
