@@ -4,6 +4,7 @@ import { registerAuth, type Authenticator } from './http/plugins/auth.js';
 import { registerErrorHandler } from './http/plugins/error-handler.js';
 import { createValidatorCompiler } from './http/validator.js';
 import { exceptionRoutes, type ExceptionRouteDeps } from './http/routes/exceptions.js';
+import { findingRoutes, type FindingRouteDeps } from './http/routes/findings.js';
 import { healthRoutes, type HealthDeps } from './http/routes/health.js';
 import { inventoryRoutes, summaryRoute, type InventoryRouteDeps } from './http/routes/inventory.js';
 import { keyRoutes, type KeyRouteDeps } from './http/routes/keys.js';
@@ -13,7 +14,8 @@ export type AppServices = HealthDeps &
   SnapshotRouteDeps &
   InventoryRouteDeps &
   KeyRouteDeps &
-  ExceptionRouteDeps & { readonly authenticator: Authenticator };
+  ExceptionRouteDeps &
+  FindingRouteDeps & { readonly authenticator: Authenticator };
 
 export interface BuildAppOptions {
   readonly services: AppServices;
@@ -48,5 +50,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(summaryRoute(services));
   await app.register(keyRoutes(services));
   await app.register(exceptionRoutes(services));
+  await app.register(findingRoutes(services));
   return app;
 }

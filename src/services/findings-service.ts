@@ -148,6 +148,9 @@ export function createFindingsService(deps: FindingsDeps) {
   }
 
   return {
+    /** The service clock (findings are evaluated at now unless asked for another moment). */
+    now: deps.now,
+
     /** Every finding as it stands at `at` (default now), newest first. */
     all(at: Date = deps.now(), scope: Selector | null = null): Finding[] {
       const ctx = context(at);

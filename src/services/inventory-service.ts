@@ -134,6 +134,11 @@ export function createInventoryService(deps: InventoryServiceDeps) {
       };
     },
 
+    /** The selector a `scope` names at `at` (a policy scope, or a subscription id); 400 for an unknown one. */
+    scopeSelector(scope: string, at: Date): Selector {
+      return resolveScope(policyAt(at.toISOString()), scope);
+    },
+
     clusters(query: StateQuery): { snapshotId: number | null; at: Date; items: (ClusterView & { key: string })[] } {
       const at = query.asOf ?? deps.now();
       const snapshotId = query.snapshotId ?? deps.snapshots.latestCommittedAt(at.toISOString())?.id ?? null;
