@@ -49,11 +49,10 @@ CREATE TABLE pool_states (
   valid_from      INTEGER NOT NULL REFERENCES snapshots (id),
   valid_to        INTEGER REFERENCES snapshots (id),
   content_hash    TEXT NOT NULL,
-  data            TEXT NOT NULL             -- JSON PoolObservation
+  data            TEXT NOT NULL             -- JSON PoolObservation without its cluster's fields (see cluster_states)
 );
 CREATE INDEX pool_states_current ON pool_states (pool_key) WHERE valid_to IS NULL;
 CREATE INDEX pool_states_interval ON pool_states (valid_from, valid_to);
-CREATE INDEX pool_states_cluster ON pool_states (cluster_key, valid_from);
 
 -- The latest node image AKS offers, per (subscription, location, image family), as imagewarden resolved it.
 CREATE TABLE latest_image_states (

@@ -8,9 +8,9 @@ export type PoolStatus = 'current' | 'within_policy' | 'non_compliant' | 'except
 export type SupersededAtSource = 'observed' | 'own_release' | 'regional_availability';
 
 /**
- * What imagewarden had observed of one (location, image family) up to the snapshot that counts at `t`:
- * each version seen as the latest image, with the first moment it was seen as such —
- * in the location (any subscription) and for the pool's own subscription.
+ * What imagewarden has observed of one (location, image family): each version seen as the latest image, with the
+ * first moment it was seen as such — in the location (any subscription) and for the pool's own subscription.
+ * Sightings after `t` are ignored, so one history serves every moment.
  */
 export interface LatestImageHistory {
   readonly inLocation: ReadonlyMap<string, string>;
@@ -91,14 +91,11 @@ export function computeDrift(input: DriftInput): Drift {
     return { ...current, exposureDays: 0, firstSeenBehindAt: null, breachAt: null, status: input.subscriptionFailed ? 'unknown' : 'current' };
   }
 
-  const newer = (versions: ReadonlyMap<string, string>) =>
-    [...versions.entries()]
-      .filter(([version]) => (compareNodeImageVersions(version, own.raw) ?? 0) > 0)
-      .sort(([a], [b]) => compareNodeImageVersions(a, b)!);
-  const newerInLocation = newer(input.history.inLocation);
-  const [next, nextFirstSeen] = newerInLocation[0] ?? [latest.raw, null];
+  const atIso = at.toISOString();
+  const location = newerThan(own.raw, input.history.inLocation, atIso);
+  const [next, nextFirstSeen] = location.first ?? [latest.raw, null];
   const ownFirstSeen = input.history.inLocation.get(own.raw);
-  const succession = ownFirstSeen !== undefined && nextFirstSeen !== null && ownFirstSeen < nextFirstSeen;
+  const succession = ownFirstSeen !== undefined && ownFirstSeen <= atIso && nextFirstSeen !== null && ownFirstSeen < nextFirstSeen;
 
   let supersededAt: number;
   let supersededAtSource: SupersededAtSource;
@@ -114,7 +111,7 @@ export function computeDrift(input: DriftInput): Drift {
   }
 
   const breachAt = supersededAt + policy.slaDays * DAY_IN_MS;
-  const firstNewerInSubscription = newer(input.history.inSubscription)[0]?.[1] ?? null;
+  const firstNewerInSubscription = newerThan(own.raw, input.history.inSubscription, atIso).first?.[1] ?? null;
   const firstSeenBehindAt = firstNewerInSubscription === null ? null : maxIso(firstNewerInSubscription, input.imageSince);
   let status: PoolStatus;
   if (input.subscriptionFailed) status = 'unknown';
@@ -124,7 +121,7 @@ export function computeDrift(input: DriftInput): Drift {
   return {
     ...base,
     daysBehindLatest: days(midnight(latest.releaseDate) - ownRelease!),
-    releasesBehind: Math.max(newerInLocation.length, 1),
+    releasesBehind: Math.max(location.count, 1),
     supersededAt: iso(supersededAt),
     supersededAtSource,
     exposureDays: Math.max(0, days(at.getTime() - supersededAt)),
@@ -132,6 +129,21 @@ export function computeDrift(input: DriftInput): Drift {
     breachAt: iso(breachAt),
     status,
   };
+}
+
+/**
+ * Among the versions seen as latest by `at`, those newer than `own`: how many, and the oldest of them with the
+ * moment it was first seen. One pass, no sorting: this runs for every pool and every run of its history.
+ */
+function newerThan(own: string, seen: ReadonlyMap<string, string>, at: string): { count: number; first: [string, string] | null } {
+  let count = 0;
+  let first: [string, string] | null = null;
+  for (const [version, firstSeen] of seen) {
+    if (firstSeen > at || (compareNodeImageVersions(version, own) ?? 0) <= 0) continue;
+    count++;
+    if (first === null || compareNodeImageVersions(version, first[0])! < 0) first = [version, firstSeen];
+  }
+  return { count, first };
 }
 
 const noDrift = {

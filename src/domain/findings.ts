@@ -12,10 +12,10 @@ export interface ImageRun {
   /** When a snapshot saw the pool on another image or gone; null while the run goes on. */
   readonly endedAt: string | null;
   readonly endedBy: 'image_change' | 'deleted' | null;
-  /** Drift when the run was first observed. */
-  readonly atStart: Drift;
+  /** Drift when the run was first observed (asked only while an episode is open: evaluating it costs). */
+  readonly atStart: () => Drift;
   /** Drift at the last moment of the run (just before `endedAt`, or the evaluation time). */
-  readonly atEnd: Drift;
+  readonly atEnd: () => Drift;
 }
 
 /** A non-compliance episode of one pool: opened at the breach instant, closed when a snapshot saw it fixed or gone. */
@@ -42,23 +42,24 @@ function beyond(drift: Drift, at: string): boolean {
  * itself already beyond the SLA does not end it — and ends `remediated` at the snapshot that saw the pool current or
  * within policy again, or `retired` at the snapshot that saw the pool gone. `evaluatedAt` bounds open runs.
  */
-export function slaBreachEpisodes(runs: readonly ImageRun[], evaluatedAt: string): Episode[] {
+export function slaBreachEpisodes(runs: readonly ImageRun[], evaluatedAt: string, from?: string): Episode[] {
   const episodes: Episode[] = [];
   let open: Omit<Episode, 'closedAt' | 'resolution' | 'imageAtClose'> | null = null;
-  for (const run of runs) {
-    if (open !== null && !beyond(run.atStart, run.startedAt)) {
+  for (const run of runs.slice(firstRunToEvaluate(runs, from))) {
+    if (open !== null && !beyond(run.atStart(), run.startedAt)) {
       episodes.push({ ...open, closedAt: run.startedAt, resolution: 'remediated', imageAtClose: run.image });
       open = null;
     }
     const end = run.endedAt ?? evaluatedAt;
-    if (open === null && beyond(run.atEnd, end)) {
+    const atEnd: Drift | null = open === null ? run.atEnd() : null;
+    if (atEnd !== null && beyond(atEnd, end)) {
       open = {
         firstRunId: run.runId,
-        openedAt: run.atEnd.breachAt!,
+        openedAt: atEnd.breachAt!,
         imageAtOpen: run.image,
-        supersededAt: run.atEnd.supersededAt,
-        policyRule: run.atEnd.policyRule,
-        slaDays: run.atEnd.slaDays,
+        supersededAt: atEnd.supersededAt,
+        policyRule: atEnd.policyRule,
+        slaDays: atEnd.slaDays,
       };
     }
     if (open !== null && run.endedBy === 'deleted') {
@@ -68,6 +69,19 @@ export function slaBreachEpisodes(runs: readonly ImageRun[], evaluatedAt: string
   }
   if (open !== null) episodes.push({ ...open, closedAt: null, resolution: null, imageAtClose: null });
   return episodes;
+}
+
+/**
+ * Where derivation must start for the episodes that reach `from` or later: the first run still going at `from`,
+ * walked back while each run began already beyond its SLA (an episode open since an earlier run). Episodes that
+ * ended before `from` are not derived at all, so a month's findings cost a month of runs, not all of history.
+ */
+function firstRunToEvaluate(runs: readonly ImageRun[], from: string | undefined): number {
+  if (from === undefined) return 0;
+  let index = runs.findIndex((run) => run.endedAt === null || run.endedAt >= from);
+  if (index < 0) return runs.length;
+  while (index > 0 && beyond(runs[index]!.atStart(), runs[index]!.startedAt)) index--;
+  return index;
 }
 
 /** Hours, one decimal. */

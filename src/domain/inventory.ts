@@ -63,3 +63,24 @@ export function parseClusterId(clusterId: string): { subscriptionId: string; res
     );
   return match ? { subscriptionId: match[1]!, resourceGroup: match[2]!, name: match[3]! } : null;
 }
+
+/** The fields a pool observation repeats from its cluster: stored once, with the cluster. */
+const CLUSTER_FIELDS = ['clusterId', 'clusterName', 'subscriptionId', 'resourceGroup', 'location'] as const;
+export type StoredPoolObservation = Omit<PoolObservation, (typeof CLUSTER_FIELDS)[number]>;
+
+export function withoutClusterFields(pool: PoolObservation): StoredPoolObservation {
+  const { clusterId: _id, clusterName: _name, subscriptionId: _sub, resourceGroup: _rg, location: _location, ...own } = pool;
+  return own;
+}
+
+/** Rebuilds a pool observation from its stored fields and its cluster as observed in the same snapshot. */
+export function withClusterFields(stored: StoredPoolObservation, cluster: ClusterObservation): PoolObservation {
+  return {
+    clusterId: cluster.id,
+    clusterName: cluster.name,
+    subscriptionId: cluster.subscriptionId,
+    resourceGroup: cluster.resourceGroup,
+    location: cluster.location,
+    ...stored,
+  };
+}

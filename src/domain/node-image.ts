@@ -70,6 +70,19 @@ const SKU_PART = /^[A-Za-z0-9]+$/;
 /** Parses a node image version string; null when it is not one (unknown), never throws. */
 export function parseNodeImageVersion(raw: string | null | undefined): NodeImageVersion | null {
   if (typeof raw !== 'string' || raw.length > MAX_LENGTH) return null;
+  // A fleet repeats a few hundred version strings millions of times in drift and findings: parse each once.
+  const cached = parsed.get(raw);
+  if (cached !== undefined) return cached;
+  const result = parseUncached(raw);
+  if (parsed.size >= PARSED_CACHE_SIZE) parsed.clear();
+  parsed.set(raw, result);
+  return result;
+}
+
+const PARSED_CACHE_SIZE = 10_000;
+const parsed = new Map<string, NodeImageVersion | null>();
+
+function parseUncached(raw: string): NodeImageVersion | null {
   const parts = raw.trim().split('-');
   // A SecurityPatch suffix looks like an old Linux version (YYYY.MM.DD); it is a suffix exactly when the
   // part before it is a version too, as sku parts never contain dots.

@@ -72,7 +72,7 @@ function missedSchedules(snapshots: readonly FleetSnapshot[], options: { upTo: s
   const committed = snapshots.filter((s) => s.status === 'succeeded' || s.status === 'partial');
   if (options.schedule === null || committed.length === 0) return [];
   const gaps: CoverageGap[] = [];
-  const times = CronExpressionParser.parse(options.schedule, { currentDate: new Date(committed[0]!.startedAt), tz: 'Etc/UTC' });
+  const times = CronExpressionParser.parse(options.schedule, { currentDate: new Date(committed[0]!.startedAt), tz: 'UTC' });
   let index = 0;
   let missed: { from: string; count: number } | null = null;
   for (let fire = times.next().toDate().toISOString(); fire <= options.upTo; ) {

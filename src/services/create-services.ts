@@ -13,7 +13,8 @@ import { createPolicyRepository } from '../store/policy-repository.js';
 import { createExceptionRepository } from '../store/exception-repository.js';
 import { createExceptionService } from './exception-service.js';
 import { createFindingsService } from './findings-service.js';
-import { defaultPolicy } from '../domain/policy.js';
+import { createObservationHistory } from './observation-history.js';
+import { defaultPolicy, type Policy } from '../domain/policy.js';
 import { loadPolicyFile } from './policy-file.js';
 import { createInventoryService } from './inventory-service.js';
 import { createKeyService } from './key-service.js';
@@ -44,8 +45,15 @@ export function createServices(options: CreateServicesOptions) {
   // The policy this process runs with; `serve` records it as in force (recordPolicy), every reader uses the recorded one.
   const policy = config.policyFile === null ? defaultPolicy(config.patchSlaDays) : loadPolicyFile(config.policyFile, config.patchSlaDays);
   const exceptions = createExceptionRepository(db);
-  const policyAt = (at: string) => policies.inForceAt(at)?.policy ?? policy;
-  const findings = createFindingsService({ db, snapshots, exceptions, policyAt, schedule: config.snapshotCron, now });
+  // Policy versions change only when a service starts with a new policy: keep them in memory, refreshed on record.
+  let versions = policies.list();
+  const policyAt = (at: string): Policy => {
+    let inForce = versions[0]?.policy ?? policy;
+    for (const version of versions) if (version.effectiveFrom <= at) inForce = version.policy;
+    return inForce;
+  };
+  const history = createObservationHistory(db);
+  const findings = createFindingsService({ db, snapshots, exceptions, policyAt, schedule: config.snapshotCron, now, history });
   const clients = options.clients ?? createArmClients(config, createArmCredential(config));
   const keyService = createKeyService({ db, keys, audit, now });
   const snapshotService = createSnapshotService({
@@ -69,10 +77,14 @@ export function createServices(options: CreateServicesOptions) {
     policies,
     policy,
     /** Records the loaded policy as in force from now, if it differs from the one in force. */
-    recordPolicy: (recordedBy: string) => policies.record(policy, config.policyFile, recordedBy, now().toISOString()),
+    recordPolicy: (recordedBy: string) => {
+      const recorded = policies.record(policy, config.policyFile, recordedBy, now().toISOString());
+      versions = policies.list();
+      return recorded;
+    },
     exceptionService: createExceptionService({ db, exceptions, maxExceptionDays: config.maxExceptionDays, now }),
     findings,
-    inventory: createInventoryService({ db, snapshots, state, policies, exceptions, findings, currentPolicy: policy, now }),
+    inventory: createInventoryService({ history, snapshots, state, policyAt, exceptions, findings, now }),
     authenticator: keyService,
     isReady: readiness(db),
   };

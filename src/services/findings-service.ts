@@ -8,13 +8,13 @@ import {
   type FindingState,
   type ImageRun,
 } from '../domain/findings.js';
-import type { ClusterObservation, PoolObservation } from '../domain/inventory.js';
+import { withClusterFields, type ClusterObservation, type PoolObservation, type StoredPoolObservation } from '../domain/inventory.js';
 import { selectorMatches, type Policy, type PoolIdentity, type Selector } from '../domain/policy.js';
 import { sha256Hex } from '../lib/canonical-json.js';
 import type { Db } from '../store/database.js';
 import type { SnapshotRepository } from '../store/snapshot-repository.js';
 import { coverageGaps } from './coverage-gaps.js';
-import { identityOf, loadObservationHistory, type ObservationHistory } from './observation-history.js';
+import { identityOf, type createObservationHistory, type ObservationHistory } from './observation-history.js';
 
 export interface Finding {
   id: string;
@@ -37,9 +37,24 @@ export interface FindingsDeps {
   readonly policyAt: (at: string) => Policy;
   readonly schedule: string | null;
   readonly now: () => Date;
+  readonly history: ReturnType<typeof createObservationHistory>;
+}
+
+/** Evaluates `work` the first time it is asked, then answers from memory. */
+function once<T>(work: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = work();
+      done = true;
+    }
+    return value;
+  };
 }
 
 interface IntervalRow {
+  image: string | null;
   validFrom: number;
   validTo: number | null;
   imageSince: number | null;
@@ -55,36 +70,52 @@ export type FindingsService = ReturnType<typeof createFindingsService>;
  */
 export function createFindingsService(deps: FindingsDeps) {
   const intervalsOf = deps.db.prepare(
-    `SELECT valid_from AS validFrom, valid_to AS validTo, image_since AS imageSince, cluster_key AS clusterKey, data
+    `SELECT valid_from AS validFrom, valid_to AS validTo, image_since AS imageSince, cluster_key AS clusterKey, data,
+            json_extract(data, '$.nodeImageVersion') AS image
      FROM pool_states WHERE pool_key = ? AND valid_from <= ? ORDER BY valid_from`,
   );
-  const clusterAt = deps.db.prepare(
-    `SELECT data FROM cluster_states WHERE cluster_key = ? AND valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)`,
+  // Keyset pages over every interval in (pool, time) order. (Statement iterators are avoided: see store/database.ts.)
+  const intervalPage = deps.db.prepare(
+    `SELECT pool_key AS key, valid_from AS validFrom, valid_to AS validTo, image_since AS imageSince, cluster_key AS clusterKey, data,
+            json_extract(data, '$.nodeImageVersion') AS image
+     FROM pool_states WHERE valid_from <= @upTo AND (pool_key, valid_from) > (@key, @from)
+     ORDER BY pool_key, valid_from LIMIT 5000`,
+  );
+  const clusterRows = deps.db.prepare(
+    `SELECT cluster_key AS key, valid_from AS validFrom, valid_to AS validTo, data FROM cluster_states WHERE valid_from <= ?`,
   );
 
   function context(at: Date) {
     const atIso = at.toISOString();
     const snapshot = deps.snapshots.latestCommittedAt(atIso);
     const exceptions = deps.exceptions.all();
-    const history = snapshot === null ? null : loadObservationHistory({ db: deps.db, policyAt: deps.policyAt, exceptions }, snapshot.id);
-    return { atIso, snapshotId: snapshot?.id ?? null, exceptions, history };
+    const history = snapshot === null ? null : deps.history({ policyAt: deps.policyAt, exceptions }, snapshot.id);
+    return { atIso, snapshotId: snapshot?.id ?? null, exceptions, history, clusterAt: clusterIndex(snapshot?.id ?? 0) };
+  }
+
+  /** Every cluster interval up to snapshot `upTo`, parsed on first use: `(key, snapshot) → cluster as observed then`. */
+  function clusterIndex(upTo: number) {
+    const byKey = new Map<string, { validFrom: number; validTo: number | null; data: string; parsed?: ClusterObservation }[]>();
+    for (const row of clusterRows.all(upTo) as { key: string; validFrom: number; validTo: number | null; data: string }[]) {
+      byKey.set(row.key, [...(byKey.get(row.key) ?? []), row]);
+    }
+    return (key: string, snapshotId: number): ClusterObservation | null => {
+      const row = byKey.get(key)?.find((r) => r.validFrom <= snapshotId && (r.validTo === null || r.validTo > snapshotId));
+      if (!row) return null;
+      row.parsed ??= JSON.parse(row.data) as ClusterObservation;
+      return row.parsed;
+    };
   }
 
   /** The pool's image runs up to snapshot `upTo`, each with its drift when first seen and at its last moment. */
   function runsOf(
-    poolKey: string,
+    intervals: readonly IntervalRow[],
     upTo: number,
-    history: ObservationHistory,
-    atIso: string,
+    ctx: ReturnType<typeof context> & { history: ObservationHistory },
   ): { runs: ImageRun[]; last: { pool: PoolObservation; cluster: ClusterObservation | null } } | null {
-    const intervals = intervalsOf.all(poolKey, upTo) as IntervalRow[];
+    const { history, atIso, clusterAt: cluster } = ctx;
     if (intervals.length === 0) return null;
-    const cluster = (key: string, snapshotId: number) => {
-      const row = clusterAt.get(key, snapshotId, snapshotId) as { data: string } | undefined;
-      return row ? (JSON.parse(row.data) as ClusterObservation) : null;
-    };
     const runs: ImageRun[] = [];
-    let lastCluster: ClusterObservation | null = null;
     for (let i = 0; i < intervals.length; ) {
       const first = intervals[i]!;
       const runId = first.imageSince ?? first.validFrom;
@@ -97,21 +128,34 @@ export function createFindingsService(deps: FindingsDeps) {
       const endedAt = ended ? history.timeOf(last.validTo!) : null;
       const lastSeen = ended ? (history.previous(last.validTo!) ?? last.validFrom) : upTo;
       const startedAt = history.timeOf(runId) ?? history.timeOf(first.validFrom)!;
-      const firstPool = JSON.parse(first.data) as PoolObservation;
-      const lastPool = JSON.parse(last.data) as PoolObservation;
-      lastCluster = cluster(last.clusterKey, lastSeen);
+      const pool = (interval: IntervalRow, snapshotId: number) => {
+        const observed = cluster(interval.clusterKey, snapshotId);
+        // A pool is always observed with its cluster; a missing one would be a broken store.
+        if (observed === null) throw new Error(`no cluster row for ${interval.clusterKey} at snapshot ${snapshotId}`);
+        return { pool: withClusterFields(JSON.parse(interval.data) as StoredPoolObservation, observed), cluster: observed };
+      };
       runs.push({
         runId,
-        image: firstPool.nodeImageVersion,
+        image: first.image,
         startedAt,
         endedAt,
         endedBy: !ended ? null : next !== undefined && next.validFrom === last.validTo ? 'image_change' : 'deleted',
-        atStart: history.driftAt(firstPool, cluster(first.clusterKey, first.validFrom), startedAt, first.validFrom, history.timeOf(first.validFrom)!),
-        atEnd: history.driftAt(lastPool, lastCluster, startedAt, lastSeen, endedAt === null ? atIso : new Date(Date.parse(endedAt) - 1).toISOString()),
+        atStart: once(() => {
+          const observed = pool(first, first.validFrom);
+          return history.driftAt(observed.pool, observed.cluster, startedAt, first.validFrom, history.timeOf(first.validFrom)!);
+        }),
+        atEnd: once(() => {
+          const observed = pool(last, lastSeen);
+          return history.driftAt(observed.pool, observed.cluster, startedAt, lastSeen, endedAt === null ? atIso : new Date(Date.parse(endedAt) - 1).toISOString());
+        }),
       });
       i = j + 1;
     }
-    return { runs, last: { pool: JSON.parse(intervals.at(-1)!.data) as PoolObservation, cluster: lastCluster } };
+    const final = intervals.at(-1)!;
+    const lastSeen = final.validTo !== null && final.validTo <= upTo ? (history.previous(final.validTo) ?? final.validFrom) : upTo;
+    const finalCluster = cluster(final.clusterKey, lastSeen);
+    if (finalCluster === null) return null;
+    return { runs, last: { pool: withClusterFields(JSON.parse(final.data) as StoredPoolObservation, finalCluster), cluster: finalCluster } };
   }
 
   function toFinding(poolKey: string, identity: PoolIdentity, episode: Episode, exceptions: ExceptionRecord[], atIso: string): Finding {
@@ -138,13 +182,13 @@ export function createFindingsService(deps: FindingsDeps) {
   }
 
   /** A pool's sla_breach findings, unless it lies outside `scope` (judged by its last observation). */
-  function poolFindings(poolKey: string, ctx: ReturnType<typeof context>, scope: Selector | null): Finding[] {
+  function poolFindings(poolKey: string, intervals: readonly IntervalRow[], ctx: ReturnType<typeof context>, scope: Selector | null, from?: string): Finding[] {
     if (ctx.history === null || ctx.snapshotId === null) return [];
-    const derived = runsOf(poolKey, ctx.snapshotId, ctx.history, ctx.atIso);
+    const derived = runsOf(intervals, ctx.snapshotId, { ...ctx, history: ctx.history });
     if (derived === null) return [];
     const identity = identityOf(derived.last.pool, derived.last.cluster?.tags ?? {});
     if (scope !== null && !selectorMatches(scope, identity)) return [];
-    return slaBreachEpisodes(derived.runs, ctx.atIso).map((episode) => toFinding(poolKey, identity, episode, ctx.exceptions, ctx.atIso));
+    return slaBreachEpisodes(derived.runs, ctx.atIso, from).map((episode) => toFinding(poolKey, identity, episode, ctx.exceptions, ctx.atIso));
   }
 
   return {
@@ -152,11 +196,28 @@ export function createFindingsService(deps: FindingsDeps) {
     now: deps.now,
 
     /** Every finding as it stands at `at` (default now), newest first. */
-    all(at: Date = deps.now(), scope: Selector | null = null): Finding[] {
+    /** `from`: only episodes that reach it or later are needed (earlier ones may be left out). */
+    all(at: Date = deps.now(), scope: Selector | null = null, from?: string): Finding[] {
       const ctx = context(at);
       if (ctx.snapshotId === null) return [];
-      const keys = deps.db.prepare('SELECT DISTINCT pool_key AS key FROM pool_states WHERE valid_from <= ?').all(ctx.snapshotId) as { key: string }[];
-      const findings = keys.flatMap(({ key }) => poolFindings(key, ctx, scope));
+      const findings: Finding[] = [];
+      // One ordered read of every interval, grouped by pool as it streams.
+      let key: string | null = null;
+      let intervals: IntervalRow[] = [];
+      for (let after = { key: '', from: 0 }; ; ) {
+        const page = intervalPage.all({ upTo: ctx.snapshotId, ...after }) as (IntervalRow & { key: string })[];
+        for (const row of page) {
+          if (row.key !== key) {
+            if (key !== null) findings.push(...poolFindings(key, intervals, ctx, scope, from));
+            key = row.key;
+            intervals = [];
+          }
+          intervals.push(row);
+        }
+        if (page.length < 5000) break;
+        after = { key: page.at(-1)!.key, from: page.at(-1)!.validFrom };
+      }
+      if (key !== null) findings.push(...poolFindings(key, intervals, ctx, scope, from));
       for (const gap of coverageGaps(deps.db, { upTo: ctx.atIso, schedule: deps.schedule })) {
         // Subscription-level gaps belong to a scope that names their subscription (or names none); schedule gaps to all.
         if (scope?.subscriptions && !scope.subscriptions.some((s) => s.toLowerCase() === gap.subscriptionId)) continue;
@@ -183,7 +244,9 @@ export function createFindingsService(deps: FindingsDeps) {
       if (poolKeys.length === 0) return ids;
       const ctx = context(at);
       for (const key of poolKeys) {
-        const open = poolFindings(key, ctx, null).find((finding) => finding.closedAt === null);
+        if (ctx.snapshotId === null) break;
+        const intervals = intervalsOf.all(key, ctx.snapshotId) as IntervalRow[];
+        const open = poolFindings(key, intervals, ctx, null).find((finding) => finding.closedAt === null);
         if (open) ids.set(key, open.id);
       }
       return ids;

@@ -3,23 +3,20 @@ import { invalidInput } from '../domain/errors.js';
 import type { ClusterObservation } from '../domain/inventory.js';
 import { selectorMatches, type Policy, type Selector } from '../domain/policy.js';
 import { toPoolView, type PoolView } from '../domain/pool-view.js';
-import type { PolicyRepository } from '../store/policy-repository.js';
 import type { ExceptionRepository } from '../store/exception-repository.js';
-import type { Db } from '../store/database.js';
 import type { FindingsService } from './findings-service.js';
-import { identityOf, loadObservationHistory } from './observation-history.js';
+import { identityOf, type createObservationHistory } from './observation-history.js';
 import type { SnapshotRepository } from '../store/snapshot-repository.js';
 import type { PoolState, StateRepository } from '../store/state-repository.js';
 
 export interface InventoryServiceDeps {
   readonly snapshots: Pick<SnapshotRepository, 'latestCommittedAt' | 'get'>;
   readonly state: StateRepository;
-  readonly policies: Pick<PolicyRepository, 'inForceAt'>;
+  /** The patch policy in force at a moment (the recorded versions, else the one this process loaded). */
+  readonly policyAt: (at: string) => Policy;
   readonly exceptions: Pick<ExceptionRepository, 'all'>;
   readonly findings: Pick<FindingsService, 'openFindingIds'>;
-  readonly db: Db;
-  /** The policy this process loaded: used when none was ever recorded. */
-  readonly currentPolicy: Policy;
+  readonly history: ReturnType<typeof createObservationHistory>;
   readonly now: () => Date;
 }
 
@@ -69,27 +66,55 @@ export function createInventoryService(deps: InventoryServiceDeps) {
     const snapshotId = query.snapshotId ?? deps.snapshots.latestCommittedAt(atIso)?.id ?? null;
     const policy = policyAt(atIso);
     const scope = query.scope === undefined ? null : resolveScope(policy, query.scope);
-    if (snapshotId === null) return { at, snapshotId, scope, evaluate: () => [] as (PoolView & { key: string })[] };
+    if (snapshotId === null) {
+      return { at, snapshotId, scope, evaluate: () => [] as (PoolView & { key: string; breached: boolean })[], driftOf: () => null };
+    }
     const observations = deps.state.subscriptionObservations(snapshotId);
-    const history = loadObservationHistory({ db: deps.db, policyAt, exceptions: deps.exceptions.all() }, snapshotId);
+    const history = deps.history({ policyAt, exceptions: deps.exceptions.all() }, snapshotId);
+    /** The pool's drift at `t`, or null when it lies outside the scope. */
+    const driftOf = (row: PoolState) =>
+      scope && !selectorMatches(scope, identityOf(row.pool, row.cluster.tags)) ? null : history.driftAt(row.pool, row.cluster, row.imageSince, snapshotId, atIso);
     const evaluate = (rows: PoolState[]) =>
       rows.flatMap((row) => {
-        if (scope && !selectorMatches(scope, identityOf(row.pool, row.cluster?.tags ?? {}))) return [];
-        const drift = history.driftAt(row.pool, row.cluster, row.imageSince, snapshotId, atIso);
+        const drift = driftOf(row);
+        if (drift === null) return [];
         const observedAt = observations.get(row.pool.subscriptionId.toLowerCase())?.observedAt ?? null;
         return [{ key: row.key, ...toPoolView(row, drift, observedAt), breached: drift.breachAt !== null && drift.breachAt < atIso }];
       });
-    return { at, snapshotId, scope, evaluate };
+    return { at, snapshotId, scope, evaluate, driftOf };
   }
 
-  const policyAt = (at: string) => deps.policies.inForceAt(at)?.policy ?? deps.currentPolicy;
+  const { policyAt } = deps;
 
   /** Walks the pools at the snapshot in key order, a chunk at a time, until `limit` pass the filters. */
-  function* walk<T extends PoolView>(query: StateQuery, evaluate: (rows: PoolState[]) => T[], snapshotId: number) {
-    let afterKey = query.afterKey;
-    for (;;) {
-      const rows = deps.state.pools(snapshotId, { ...query, ...(afterKey ? { afterKey } : {}), limit: CHUNK });
+  function* walk<T extends { status: PoolStatus }>(query: StateQuery, evaluate: (rows: PoolState[]) => T[], snapshotId: number) {
+    for (const rows of chunks(query, snapshotId)) {
       for (const pool of evaluate(rows)) if (query.status === undefined || pool.status === query.status) yield pool;
+    }
+  }
+
+  /**
+   * What a committed snapshot observed never changes, and the newest one is what nearly every request reads: its
+   * pools are kept in memory (parsed, in key order) until a newer snapshot commits. Other snapshots are read from
+   * the database a chunk at a time.
+   */
+  let newest: { snapshotId: number; rows: PoolState[] } | null = null;
+  function* chunks(query: StateQuery, snapshotId: number): Generator<PoolState[]> {
+    if (snapshotId === deps.state.newestSnapshotId()) {
+      if (newest?.snapshotId !== snapshotId) newest = { snapshotId, rows: [...readChunks({}, snapshotId)].flat() };
+      const rows = filterInMemory(newest.rows, query);
+      for (let i = 0; i < rows.length; i += CHUNK) yield rows.slice(i, i + CHUNK);
+      return;
+    }
+    yield* readChunks(query, snapshotId);
+  }
+
+  function* readChunks(query: Pick<StateQuery, 'subscriptionId' | 'clusterId' | 'afterKey'>, snapshotId: number): Generator<PoolState[]> {
+    let afterKey = query.afterKey;
+    const clusters = new Map<string, ClusterObservation>();
+    for (;;) {
+      const rows = deps.state.pools(snapshotId, { ...query, ...(afterKey ? { afterKey } : {}), limit: CHUNK }, clusters);
+      yield rows;
       if (rows.length < CHUNK) return;
       afterKey = rows.at(-1)!.key;
     }
@@ -110,18 +135,22 @@ export function createInventoryService(deps: InventoryServiceDeps) {
     },
 
     summary(query: { asOf?: Date; scope?: string }): ComplianceSummary {
-      const { at, snapshotId, evaluate } = context(query);
+      const { at, snapshotId, driftOf } = context(query);
       const overall = emptyCounts();
       const bySubscription = new Map<string, StatusCounts>();
-      if (snapshotId !== null) {
-        for (const pool of walk({ limit: Number.MAX_SAFE_INTEGER }, evaluate, snapshotId)) {
-          overall[pool.status]++;
-          const id = pool.subscriptionId.toLowerCase();
+      // Counting needs each pool's status only: no views are built.
+      const count = (rows: PoolState[]) =>
+        rows.flatMap((row) => {
+          const drift = driftOf(row);
+          if (drift === null) return [];
+          overall[drift.status]++;
+          const id = row.pool.subscriptionId.toLowerCase();
           const counts = bySubscription.get(id) ?? emptyCounts();
-          counts[pool.status]++;
+          counts[drift.status]++;
           bySubscription.set(id, counts);
-        }
-      }
+          return [];
+        });
+      if (snapshotId !== null) for (const _ of walk({ limit: Number.MAX_SAFE_INTEGER }, count, snapshotId));
       return {
         asOf: at.toISOString(),
         scope: query.scope ?? null,
@@ -166,6 +195,28 @@ function resolveScope(policy: Policy, scope: string): Selector {
     scope,
     scopes: Object.keys(policy.scopes),
   });
+}
+
+/** The same filters as the SQL path, on rows sorted by key. */
+function filterInMemory(rows: readonly PoolState[], query: StateQuery): PoolState[] {
+  let start = 0;
+  if (query.afterKey !== undefined) {
+    let high = rows.length;
+    while (start < high) {
+      const middle = (start + high) >> 1;
+      if (rows[middle]!.key <= query.afterKey) start = middle + 1;
+      else high = middle;
+    }
+  }
+  const subscription = query.subscriptionId?.toLowerCase();
+  const clusterPrefix = query.clusterId === undefined ? undefined : `${query.clusterId.toLowerCase()}/agentpools/`;
+  const selected = rows.slice(start);
+  if (subscription === undefined && clusterPrefix === undefined) return selected;
+  return selected.filter(
+    (row) =>
+      (subscription === undefined || row.pool.subscriptionId.toLowerCase() === subscription) &&
+      (clusterPrefix === undefined || row.key.startsWith(clusterPrefix)),
+  );
 }
 
 function emptyCounts(): StatusCounts {

@@ -26,15 +26,30 @@ export interface HistoryDeps {
   readonly exceptions: readonly ExceptionRecord[];
 }
 
-export type ObservationHistory = ReturnType<typeof loadObservationHistory>;
+export type ObservationHistory = ReturnType<typeof evaluatorFor>;
+type SnapshotHistory = ReturnType<typeof readSnapshotHistory>;
 
 /**
- * Everything imagewarden observed up to snapshot `upTo`, loaded once and indexed in memory, so a pool's drift can be
- * evaluated as it stood at any earlier snapshot: which image was latest for its group then, which versions had been
- * seen as latest by then, whether its subscription failed then, and the policy and exceptions in force.
+ * Everything imagewarden observed up to snapshot `upTo`, indexed in memory, so a pool's drift can be evaluated as it
+ * stood at any earlier snapshot: which image was latest for its group then, which versions had been seen as latest
+ * by then, whether its subscription failed then — with the policy and exceptions in force at that moment.
+ * What snapshots committed never changes, so the index for a snapshot is built once and kept (the last few).
  */
-export function loadObservationHistory(deps: HistoryDeps, upTo: number) {
-  const snapshots = deps.db
+export function createObservationHistory(db: Db) {
+  const cache = new Map<number, SnapshotHistory>();
+  return (deps: Omit<HistoryDeps, 'db'>, upTo: number): ObservationHistory => {
+    let history = cache.get(upTo);
+    if (!history) {
+      history = readSnapshotHistory(db, upTo);
+      cache.set(upTo, history);
+      if (cache.size > 4) cache.delete(cache.keys().next().value!);
+    }
+    return evaluatorFor(history, deps);
+  };
+}
+
+function readSnapshotHistory(db: Db, upTo: number) {
+  const snapshots = db
     .prepare(
       `SELECT id, finished_at AS finishedAt, scope, subscriptions FROM snapshots
        WHERE status IN ('succeeded', 'partial') AND id <= ? ORDER BY id`,
@@ -54,7 +69,7 @@ export function loadObservationHistory(deps: HistoryDeps, upTo: number) {
     }
   }
 
-  const latestRows = deps.db
+  const latestRows = db
     .prepare(
       `SELECT subscription_id || '|' || location || '|' || image_family AS key, version, valid_from AS validFrom, valid_to AS validTo
        FROM latest_image_states WHERE valid_from <= ? ORDER BY valid_from`,
@@ -76,9 +91,14 @@ export function loadObservationHistory(deps: HistoryDeps, upTo: number) {
     remember(seenInLocation, row.key.slice(row.key.indexOf('|') + 1), row.version, firstSeen);
   }
 
-  const seenBy = (versions: Map<string, string> | undefined, at: string) =>
-    new Map([...(versions ?? new Map<string, string>())].filter(([, firstSeen]) => firstSeen <= at));
+  return { ids, time, subscriptionResults, latestByGroup, seenInLocation, seenInGroup };
+}
 
+function evaluatorFor(snapshotHistory: SnapshotHistory, deps: Omit<HistoryDeps, 'db'>) {
+  const memo = new Map<string, Drift>();
+  const coverage = new Map<string, boolean>();
+  const { ids, time, subscriptionResults, latestByGroup, seenInLocation, seenInGroup } = snapshotHistory;
+  const empty = new Map<string, string>();
   const api = {
     /** Committed snapshot ids in order, and their finish times. */
     snapshotIds: ids,
@@ -106,22 +126,30 @@ export function loadObservationHistory(deps: HistoryDeps, upTo: number) {
       const latest = group === null ? null : latestAt(latestByGroup.get(group), snapshotId);
       const history: LatestImageHistory =
         group === null
-          ? { inLocation: new Map(), inSubscription: new Map() }
+          ? { inLocation: empty, inSubscription: empty }
           : {
-              inLocation: seenBy(seenInLocation.get(group.slice(group.indexOf('|') + 1)), at),
-              inSubscription: seenBy(seenInGroup.get(group), at),
+              inLocation: seenInLocation.get(group.slice(group.indexOf('|') + 1)) ?? empty,
+              inSubscription: seenInGroup.get(group) ?? empty,
             };
       const identity = identityOf(pool, cluster?.tags ?? {});
-      return computeDrift({
-        at: new Date(at),
-        pool,
-        latestNodeImageVersion: latest,
-        imageSince,
-        history,
-        policy: applyPolicy(deps.policyAt(at), identity),
-        subscriptionFailed: failedAt(subscriptionResults.get(subscription), snapshotId),
-        exceptionId: exceptionInForce(deps.exceptions, identity, at),
-      });
+      const policy = applyPolicy(deps.policyAt(at), identity);
+      const coverageKey = `${subscription}|${snapshotId}`;
+      let subscriptionFailed = coverage.get(coverageKey);
+      if (subscriptionFailed === undefined) {
+        subscriptionFailed = failedAt(subscriptionResults.get(subscription), snapshotId);
+        coverage.set(coverageKey, subscriptionFailed);
+      }
+      const exceptionId = exceptionInForce(deps.exceptions, identity, at);
+      // Pools that share image, group, moment, rule, coverage and exception share their drift but for the moment
+      // each came to run the image: compute once per such key, then apply each pool's own `imageSince`.
+      const key = `${pool.nodeImageVersion}|${group}|${latest}|${at}|${policy.policyRule}|${policy.slaDays}|${policy.clock}|${subscriptionFailed}|${exceptionId}`;
+      let shared = memo.get(key);
+      if (shared === undefined) {
+        shared = computeDrift({ at: new Date(at), pool, latestNodeImageVersion: latest, imageSince: null, history, policy, subscriptionFailed, exceptionId });
+        memo.set(key, shared);
+      }
+      const firstSeenBehindAt = shared.firstSeenBehindAt === null || imageSince === null || shared.firstSeenBehindAt >= imageSince ? shared.firstSeenBehindAt : imageSince;
+      return firstSeenBehindAt === shared.firstSeenBehindAt ? shared : { ...shared, firstSeenBehindAt };
     },
   };
   return api;

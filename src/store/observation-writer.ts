@@ -1,5 +1,5 @@
 import type { ClusterObservation, PoolObservation } from '../domain/inventory.js';
-import { clusterKey, poolKey } from '../domain/inventory.js';
+import { clusterKey, poolKey, withoutClusterFields } from '../domain/inventory.js';
 import { imageFamilyOf } from '../domain/node-image.js';
 import { canonicalJson, sha256Hex } from '../lib/canonical-json.js';
 import type { Db } from './database.js';
@@ -99,7 +99,7 @@ export function applyObservations(db: Db, snapshotId: number, state: ObservedSta
       imageFamilyOf(pool.nodeImageVersion),
       snapshotId,
       keyed.hash,
-      canonicalJson(pool),
+      canonicalJson(withoutClusterFields(pool)),
       imageSince,
     );
   });

@@ -1,4 +1,4 @@
-import type { ClusterObservation, PoolObservation } from '../domain/inventory.js';
+import { withClusterFields, type ClusterObservation, type PoolObservation, type StoredPoolObservation } from '../domain/inventory.js';
 import type { SubscriptionResult } from '../domain/snapshot.js';
 import type { Db } from './database.js';
 
@@ -14,7 +14,7 @@ export interface PoolState {
   readonly key: string;
   readonly pool: PoolObservation;
   readonly latestNodeImageVersion: string | null;
-  readonly cluster: ClusterObservation | null;
+  readonly cluster: ClusterObservation;
   /** When the pool was first observed on its current image (the finish of that snapshot). */
   readonly imageSince: string | null;
 }
@@ -52,31 +52,54 @@ export function createStateRepository(db: Db) {
   const isNewest = (snapshotId: number) => (newestCommitted.get() as { id: number | null }).id === snapshotId;
 
   return {
-    pools(snapshotId: number, filter: StateFilter): PoolState[] {
+    /** The newest committed snapshot, whose state is the fleet as it is now. */
+    newestSnapshotId: () => (newestCommitted.get() as { id: number | null }).id,
+
+    /**
+     * Pools at snapshot S in key order, each with its cluster as observed at S. Clusters come from a second query
+     * and are parsed once each (`clusterCache` may carry them across chunks of one walk).
+     */
+    pools(snapshotId: number, filter: StateFilter, clusterCache = new Map<string, ClusterObservation>()): PoolState[] {
       const newest = isNewest(snapshotId);
       const rows = db
         .prepare(
-          `SELECT p.pool_key AS key, p.data AS pool, l.version AS latest, c.data AS cluster, since.finished_at AS imageSince
+          `SELECT p.pool_key AS key, p.cluster_key AS clusterKey, p.data AS pool, l.version AS latest, since.finished_at AS imageSince
            FROM pool_states p
            LEFT JOIN snapshots since ON since.id = coalesce(p.image_since, p.valid_from)
            LEFT JOIN latest_image_states l
              ON l.subscription_id = p.subscription_id AND l.location = p.location AND l.image_family = p.image_family
             AND ${validAt('l', newest)}
-           LEFT JOIN cluster_states c ON c.cluster_key = p.cluster_key AND ${validAt('c', newest)}
            WHERE ${validAt('p', newest)}
-             AND (@sub IS NULL OR p.subscription_id = @sub)
-             AND (@cluster IS NULL OR p.cluster_key = @cluster)
-             AND (@after IS NULL OR p.pool_key > @after)
+             ${filter.subscriptionId ? 'AND p.subscription_id = @sub' : ''}
+             ${filter.clusterId ? "AND p.pool_key >= @cluster || '/agentpools/' AND p.pool_key < @cluster || '/agentpools0'" : ''}
+             ${filter.afterKey ? 'AND p.pool_key > @after' : ''}
            ORDER BY p.pool_key LIMIT @limit`,
         )
-        .all(params(snapshotId, filter)) as { key: string; pool: string; latest: string | null; cluster: string | null; imageSince: string | null }[];
-      return rows.map((row) => ({
-        key: row.key,
-        pool: JSON.parse(row.pool) as PoolObservation,
-        latestNodeImageVersion: row.latest,
-        cluster: row.cluster ? (JSON.parse(row.cluster) as ClusterObservation) : null,
-        imageSince: row.imageSince,
-      }));
+        .all(params(snapshotId, filter)) as { key: string; clusterKey: string; pool: string; latest: string | null; imageSince: string | null }[];
+      const missing = [...new Set(rows.map((row) => row.clusterKey))].filter((key) => !clusterCache.has(key));
+      if (missing.length > 0) {
+        const clusters = db
+          .prepare(
+            `SELECT c.cluster_key AS key, c.data FROM cluster_states c
+             WHERE c.cluster_key IN (SELECT value FROM json_each(@keys)) AND ${validAt('c', newest)}`,
+          )
+          .all({ keys: JSON.stringify(missing), s: snapshotId }) as { key: string; data: string }[];
+        for (const cluster of clusters) clusterCache.set(cluster.key, JSON.parse(cluster.data) as ClusterObservation);
+      }
+      // Every pool row has its cluster's row in the same snapshot (they come from one Resource Graph row).
+      return rows.flatMap((row) => {
+        const cluster = clusterCache.get(row.clusterKey);
+        if (cluster === undefined) return [];
+        return [
+          {
+            key: row.key,
+            pool: withClusterFields(JSON.parse(row.pool) as StoredPoolObservation, cluster),
+            latestNodeImageVersion: row.latest,
+            cluster,
+            imageSince: row.imageSince,
+          },
+        ];
+      });
     },
 
     clusters(snapshotId: number, filter: StateFilter): ClusterState[] {
@@ -84,9 +107,9 @@ export function createStateRepository(db: Db) {
         .prepare(
           `SELECT c.cluster_key AS key, c.data AS cluster FROM cluster_states c
            WHERE ${validAt('c', isNewest(snapshotId))}
-             AND (@sub IS NULL OR c.subscription_id = @sub)
-             AND (@cluster IS NULL OR c.cluster_key = @cluster)
-             AND (@after IS NULL OR c.cluster_key > @after)
+             ${filter.subscriptionId ? 'AND c.subscription_id = @sub' : ''}
+             ${filter.clusterId ? 'AND c.cluster_key = @cluster' : ''}
+             ${filter.afterKey ? 'AND c.cluster_key > @after' : ''}
            ORDER BY c.cluster_key LIMIT @limit`,
         )
         .all(params(snapshotId, filter)) as { key: string; cluster: string }[];

@@ -80,7 +80,7 @@ export const findingRoutes =
         const selector = scope === undefined ? null : deps.inventory.scopeSelector(scope, at);
         // Findings overlapping [from, to]; statistics cover the same set, whatever the state filter and the page.
         const inWindow = deps.findings
-          .all(at, selector)
+          .all(at, selector, from ? new Date(from).toISOString() : undefined)
           .filter((f) => (!to || f.openedAt <= new Date(to).toISOString()) && (!from || f.closedAt === null || f.closedAt >= new Date(from).toISOString()))
           .filter((f) => (!kind || f.kind === kind) && (!subscriptionId || f.subscriptionId === subscriptionId.toLowerCase()));
         const listed = state ? inWindow.filter((f) => f.state === state) : inWindow;
