@@ -78,6 +78,31 @@ describe('route roles', () => {
     db.close();
   });
 
+  it('every /api/ route refuses unknown query parameters and (where it takes one) a body of the wrong shape, storing nothing', async () => {
+    const { app, routes, keys, db } = await buildWithRoutes();
+    const headers = { authorization: `Bearer ${keys.admin}` };
+    const stored = () =>
+      db.prepare('SELECT (SELECT count(*) FROM snapshots) + (SELECT count(*) FROM api_keys) + (SELECT count(*) FROM exceptions) + (SELECT count(*) FROM exception_events) AS n').get();
+    const before = stored();
+    for (const route of routes.filter((r) => r.url.startsWith('/api/'))) {
+      const url = concrete(route.url);
+      const method = route.method as 'GET' | 'POST';
+      const unknown = await app.inject({ method, url: `${url}?unexpected=1`, headers });
+      expect(unknown.statusCode, `${method} ${url}?unexpected=1`).toBe(400);
+      expect(unknown.json().error.code, `${method} ${url}`).toMatch(/^[a-z_]+$/);
+      if (method === 'POST') {
+        for (const payload of [{ unexpected: true }, [1, 2, 3], 'x'.repeat(70 * 1024)]) {
+          const bad = await app.inject({ method, url, headers: { ...headers, 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+          expect([400, 413], `${method} ${url} with ${JSON.stringify(payload).slice(0, 20)}`).toContain(bad.statusCode);
+          expect(bad.json().error.code).toMatch(/^[a-z_]+$/);
+        }
+      }
+    }
+    expect(stored()).toEqual(before);
+    await app.close();
+    db.close();
+  });
+
   it('a revoked or expired key is refused', async () => {
     const { app, keys, services, db } = await buildWithRoutes();
     services.keyService.revoke('auditor', 'test');

@@ -47,6 +47,14 @@ describe('the README, run as written', () => {
       const drift = execFileSync('bash', ['-euc', shellBlockAfter('never makes an older base image current')], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       expect(drift).toMatch(/"compliancePercent":/);
       expect(drift).toMatch(/"status":"non_compliant"/);
+      // The exceptions walk-through and the findings examples, as written.
+      const exceptions = execFileSync('bash', ['-euc', shellBlockAfter('### Exceptions')], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      expect(exceptions).toMatch(/"state":"approved"/);
+      expect(exceptions).toMatch(/"status":"excepted"/);
+      expect(exceptions).toMatch(/"state":"revoked"/);
+      const findings = execFileSync('bash', ['-euc', shellBlockAfter('### Findings')], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      expect(findings).toMatch(/"kind":"sla_breach"/);
+      expect(findings).toMatch(/"statistics":/);
       const clusters = await (await fetch(`${url}/api/v1/clusters`, { headers: { authorization: `Bearer ${keys.auditor}` } })).json();
       for (const cluster of (clusters as { items: { tags: Record<string, string> }[] }).items) {
         expect(cluster.tags['imagewarden-demo']).toBe('true');
