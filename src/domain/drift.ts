@@ -146,6 +146,27 @@ function newerThan(own: string, seen: ReadonlyMap<string, string>, at: string): 
   return { count, first };
 }
 
+/**
+ * Moves a drift to other moments `at`, when nothing else differs (same image, latest image, sightings up to both
+ * moments, policy, coverage and exception): only the image's age, the exposure and the status move with time.
+ * The dates are parsed once, for evaluations that repeat across many pools and moments.
+ */
+export function retimer(drift: Drift): (at: Date, subscriptionFailed: boolean) => Drift {
+  const release = drift.imageReleaseDate === null ? null : Date.parse(drift.imageReleaseDate);
+  const superseded = drift.supersededAt === null ? null : Date.parse(drift.supersededAt);
+  const breach = drift.breachAt === null ? null : Date.parse(drift.breachAt);
+  return (at, subscriptionFailed) => {
+    const now = at.getTime();
+    const imageAgeDays = release === null ? null : days(now - release);
+    if (superseded === null || breach === null) return { ...drift, imageAgeDays };
+    let status: PoolStatus;
+    if (subscriptionFailed) status = 'unknown';
+    else if (now <= breach) status = 'within_policy';
+    else status = drift.exceptionId !== null ? 'excepted' : 'non_compliant';
+    return { ...drift, imageAgeDays, exposureDays: Math.max(0, days(now - superseded)), status };
+  };
+}
+
 const noDrift = {
   daysBehindLatest: null,
   releasesBehind: null,

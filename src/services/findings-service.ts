@@ -54,12 +54,14 @@ function once<T>(work: () => T): () => T {
 }
 
 interface IntervalRow {
+  id: number;
   image: string | null;
+  /** The stored pool fields, parsed on first use. */
+  parsed?: StoredPoolObservation;
   validFrom: number;
   validTo: number | null;
   imageSince: number | null;
   clusterKey: string;
-  data: string;
 }
 
 export type FindingsService = ReturnType<typeof createFindingsService>;
@@ -70,17 +72,16 @@ export type FindingsService = ReturnType<typeof createFindingsService>;
  */
 export function createFindingsService(deps: FindingsDeps) {
   const intervalsOf = deps.db.prepare(
-    `SELECT valid_from AS validFrom, valid_to AS validTo, image_since AS imageSince, cluster_key AS clusterKey, data,
-            json_extract(data, '$.nodeImageVersion') AS image
+    `SELECT id, valid_from AS validFrom, valid_to AS validTo, image_since AS imageSince, cluster_key AS clusterKey, node_image_version AS image
      FROM pool_states WHERE pool_key = ? AND valid_from <= ? ORDER BY valid_from`,
   );
   // Keyset pages over every interval in (pool, time) order. (Statement iterators are avoided: see store/database.ts.)
   const intervalPage = deps.db.prepare(
-    `SELECT pool_key AS key, valid_from AS validFrom, valid_to AS validTo, image_since AS imageSince, cluster_key AS clusterKey, data,
-            json_extract(data, '$.nodeImageVersion') AS image
+    `SELECT id, pool_key AS key, valid_from AS validFrom, valid_to AS validTo, image_since AS imageSince, cluster_key AS clusterKey, node_image_version AS image
      FROM pool_states WHERE valid_from <= @upTo AND (pool_key, valid_from) > (@key, @from)
      ORDER BY pool_key, valid_from LIMIT 5000`,
   );
+  const dataOf = deps.db.prepare('SELECT data FROM pool_states WHERE id = ?');
   const clusterRows = deps.db.prepare(
     `SELECT cluster_key AS key, valid_from AS validFrom, valid_to AS validTo, data FROM cluster_states WHERE valid_from <= ?`,
   );
@@ -132,7 +133,9 @@ export function createFindingsService(deps: FindingsDeps) {
         const observed = cluster(interval.clusterKey, snapshotId);
         // A pool is always observed with its cluster; a missing one would be a broken store.
         if (observed === null) throw new Error(`no cluster row for ${interval.clusterKey} at snapshot ${snapshotId}`);
-        return { pool: withClusterFields(JSON.parse(interval.data) as StoredPoolObservation, observed), cluster: observed };
+        // The stored fields are read only for the intervals a derivation evaluates.
+        interval.parsed ??= JSON.parse((dataOf.get(interval.id) as { data: string }).data) as StoredPoolObservation;
+        return { pool: withClusterFields(interval.parsed, observed), cluster: observed };
       };
       runs.push({
         runId,
@@ -155,7 +158,8 @@ export function createFindingsService(deps: FindingsDeps) {
     const lastSeen = final.validTo !== null && final.validTo <= upTo ? (history.previous(final.validTo) ?? final.validFrom) : upTo;
     const finalCluster = cluster(final.clusterKey, lastSeen);
     if (finalCluster === null) return null;
-    return { runs, last: { pool: withClusterFields(JSON.parse(final.data) as StoredPoolObservation, finalCluster), cluster: finalCluster } };
+    final.parsed ??= JSON.parse((dataOf.get(final.id) as { data: string }).data) as StoredPoolObservation;
+    return { runs, last: { pool: withClusterFields(final.parsed, finalCluster), cluster: finalCluster } };
   }
 
   function toFinding(poolKey: string, identity: PoolIdentity, episode: Episode, exceptions: ExceptionRecord[], atIso: string): Finding {

@@ -1,4 +1,4 @@
-import { computeDrift, type Drift, type LatestImageHistory } from '../domain/drift.js';
+import { computeDrift, retimer, type Drift, type LatestImageHistory } from '../domain/drift.js';
 import { exceptionInForce, type ExceptionRecord } from '../domain/exceptions.js';
 import type { ClusterObservation, PoolObservation } from '../domain/inventory.js';
 import { imageFamilyOf } from '../domain/node-image.js';
@@ -91,13 +91,30 @@ function readSnapshotHistory(db: Db, upTo: number) {
     remember(seenInLocation, row.key.slice(row.key.indexOf('|') + 1), row.version, firstSeen);
   }
 
-  return { ids, time, subscriptionResults, latestByGroup, seenInLocation, seenInGroup };
+  // Sorted first-seen times per key: how many sightings a moment has seen is then a binary search.
+  const sightingTimes = new Map<string, string[]>();
+  for (const index of [seenInGroup, seenInLocation]) {
+    for (const [key, versions] of index) sightingTimes.set(key, [...versions.values()].sort());
+  }
+  const epochOf = (key: string, at: string): number => {
+    const times = sightingTimes.get(key);
+    if (times === undefined) return 0;
+    let low = 0;
+    let high = times.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (times[middle]! <= at) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  };
+  return { ids, time, subscriptionResults, latestByGroup, seenInLocation, seenInGroup, epochOf };
 }
 
 function evaluatorFor(snapshotHistory: SnapshotHistory, deps: Omit<HistoryDeps, 'db'>) {
-  const memo = new Map<string, Drift>();
+  const memo = new Map<string, ReturnType<typeof retimer>>();
   const coverage = new Map<string, boolean>();
-  const { ids, time, subscriptionResults, latestByGroup, seenInLocation, seenInGroup } = snapshotHistory;
+  const { ids, time, subscriptionResults, latestByGroup, seenInLocation, seenInGroup, epochOf } = snapshotHistory;
   const empty = new Map<string, string>();
   const api = {
     /** Committed snapshot ids in order, and their finish times. */
@@ -140,13 +157,18 @@ function evaluatorFor(snapshotHistory: SnapshotHistory, deps: Omit<HistoryDeps, 
         coverage.set(coverageKey, subscriptionFailed);
       }
       const exceptionId = exceptionInForce(deps.exceptions, identity, at);
-      // Pools that share image, group, moment, rule, coverage and exception share their drift but for the moment
-      // each came to run the image: compute once per such key, then apply each pool's own `imageSince`.
-      const key = `${pool.nodeImageVersion}|${group}|${latest}|${at}|${policy.policyRule}|${policy.slaDays}|${policy.clock}|${subscriptionFailed}|${exceptionId}`;
-      let shared = memo.get(key);
-      if (shared === undefined) {
+      // Pools that share image, group, latest image, sightings seen, rule, coverage and exception share their drift
+      // but for the moment asked and the moment each came to run the image: compute once per such key, then move it
+      // to `at` and apply each pool's own `imageSince`. (Sightings seen are counted, so the key holds across moments.)
+      const seen = group === null ? '' : `${epochOf(group.slice(group.indexOf('|') + 1), at)}/${epochOf(group, at)}`;
+      const key = `${pool.nodeImageVersion}|${group}|${latest}|${seen}|${policy.policyRule}|${policy.slaDays}|${policy.clock}|${subscriptionFailed}|${exceptionId}`;
+      let shared: Drift;
+      const known = memo.get(key);
+      if (known === undefined) {
         shared = computeDrift({ at: new Date(at), pool, latestNodeImageVersion: latest, imageSince: null, history, policy, subscriptionFailed, exceptionId });
-        memo.set(key, shared);
+        memo.set(key, retimer(shared));
+      } else {
+        shared = known(new Date(at), subscriptionFailed);
       }
       const firstSeenBehindAt = shared.firstSeenBehindAt === null || imageSince === null || shared.firstSeenBehindAt >= imageSince ? shared.firstSeenBehindAt : imageSince;
       return firstSeenBehindAt === shared.firstSeenBehindAt ? shared : { ...shared, firstSeenBehindAt };

@@ -81,12 +81,12 @@ export function applyObservations(db: Db, snapshotId: number, state: ObservedSta
   );
 
   const insertPool = db.prepare(
-    `INSERT INTO pool_states (pool_key, cluster_key, subscription_id, location, image_family, valid_from, content_hash, data, image_since)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO pool_states (pool_key, cluster_key, subscription_id, location, image_family, valid_from, content_hash, data, image_since, node_image_version)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   // A pool whose image did not change keeps the moment it was first seen on that image.
   const previousImage = db.prepare(
-    `SELECT json_extract(data, '$.nodeImageVersion') AS image, coalesce(image_since, valid_from) AS since FROM pool_states WHERE id = ?`,
+    `SELECT node_image_version AS image, coalesce(image_since, valid_from) AS since FROM pool_states WHERE id = ?`,
   );
   sync('pool_states', 'pool_key', state.pools, describePool, (pool, keyed, replaced) => {
     const previous = replaced === null ? undefined : (previousImage.get(replaced) as { image: string | null; since: number });
@@ -101,6 +101,7 @@ export function applyObservations(db: Db, snapshotId: number, state: ObservedSta
       keyed.hash,
       canonicalJson(withoutClusterFields(pool)),
       imageSince,
+      pool.nodeImageVersion,
     );
   });
 

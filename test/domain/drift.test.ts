@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compliancePercentages, computeDrift, type DriftInput } from '../../src/domain/drift.js';
+import { compliancePercentages, computeDrift, retimer, type DriftInput } from '../../src/domain/drift.js';
 import { aPool } from '../helpers/observations.js';
 
 const F = 'AKSUbuntu-2204gen2containerd';
@@ -107,6 +107,19 @@ describe('computeDrift', () => {
     const base = computeDrift(input({}));
     const other = computeDrift({ ...input({}), pool: { ...input({}).pool, kubernetesVersion: '1.29.0' } });
     expect(other).toEqual(base);
+  });
+});
+
+describe('retimer', () => {
+  it.each([
+    ['2026-10-06T00:00:00Z', '2026-10-15T12:00:00Z'],
+    ['2026-10-06T00:00:00Z', '2026-10-16T00:00:01Z'],
+    ['2026-10-20T00:00:00Z', '2027-02-01T00:00:00Z'],
+  ])('moving a drift from %s to %s (no new sightings between) equals computing it there', (from, to) => {
+    for (const overrides of [{}, { image: V3 }, { exceptionId: 'ex-1' }, { subscriptionFailed: true }, { image: null }, { policy: { ...policy, clock: 'regional_availability' as const } }]) {
+      const computedThere = computeDrift(input({ ...overrides, at: to }));
+      expect(retimer(computeDrift(input({ ...overrides, at: from })))(new Date(to), overrides.subscriptionFailed ?? false)).toEqual(computedThere);
+    }
   });
 });
 
