@@ -1,7 +1,7 @@
 import type { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { Compile } from 'typebox/compile';
 import Type, { type Static } from 'typebox';
-import type { ClusterObservation, PoolObservation } from '../domain/inventory.js';
+import { withClusterFields, type ClusterObservation, type PoolObservation, type StoredPoolObservation } from '../domain/inventory.js';
 import { PAGE_SIZE } from './inventory-query.js';
 import { withRetry, type RetryContext } from './retry.js';
 
@@ -149,16 +149,12 @@ export function toObservations(row: unknown): { cluster: ClusterObservation; poo
     tags: stringMap(r.tags),
     poolCount: profiles.length,
   };
-  return { cluster, pools: profiles.map((profile) => toPoolObservation(r, profile)) };
+  return { cluster, pools: profiles.map((profile) => withClusterFields(toPoolFields(profile), cluster)) };
 }
 
-function toPoolObservation(cluster: ClusterRow, pool: PoolProfile): PoolObservation {
+/** The pool's own fields; the cluster's (id, name, subscription, resource group, location) come with its cluster. */
+function toPoolFields(pool: PoolProfile): StoredPoolObservation {
   return {
-    clusterId: cluster.id,
-    clusterName: cluster.name,
-    subscriptionId: cluster.subscriptionId,
-    resourceGroup: cluster.resourceGroup,
-    location: cluster.location,
     poolName: pool.name,
     mode: text(pool.mode),
     osType: text(pool.osType),
