@@ -56,7 +56,8 @@ function once<T>(work: () => T): () => T {
 interface IntervalRow {
   id: number;
   image: string | null;
-  /** The stored pool fields, parsed on first use. */
+  /** The stored pool fields: read with the interval when it reaches the window asked for, else on first use. */
+  data?: string | null;
   parsed?: StoredPoolObservation;
   validFrom: number;
   validTo: number | null;
@@ -77,7 +78,8 @@ export function createFindingsService(deps: FindingsDeps) {
   );
   // Keyset pages over every interval in (pool, time) order. (Statement iterators are avoided: see store/database.ts.)
   const intervalPage = deps.db.prepare(
-    `SELECT id, pool_key AS key, valid_from AS validFrom, valid_to AS validTo, image_since AS imageSince, cluster_key AS clusterKey, node_image_version AS image
+    `SELECT id, pool_key AS key, valid_from AS validFrom, valid_to AS validTo, image_since AS imageSince, cluster_key AS clusterKey, node_image_version AS image,
+            CASE WHEN valid_to IS NULL OR valid_to >= @recent THEN data END AS data
      FROM pool_states WHERE valid_from <= @upTo AND (pool_key, valid_from) > (@key, @from)
      ORDER BY pool_key, valid_from LIMIT 5000`,
   );
@@ -134,7 +136,7 @@ export function createFindingsService(deps: FindingsDeps) {
         // A pool is always observed with its cluster; a missing one would be a broken store.
         if (observed === null) throw new Error(`no cluster row for ${interval.clusterKey} at snapshot ${snapshotId}`);
         // The stored fields are read only for the intervals a derivation evaluates.
-        interval.parsed ??= JSON.parse((dataOf.get(interval.id) as { data: string }).data) as StoredPoolObservation;
+        interval.parsed ??= JSON.parse(interval.data ?? (dataOf.get(interval.id) as { data: string }).data) as StoredPoolObservation;
         return { pool: withClusterFields(interval.parsed, observed), cluster: observed };
       };
       runs.push({
@@ -158,7 +160,7 @@ export function createFindingsService(deps: FindingsDeps) {
     const lastSeen = final.validTo !== null && final.validTo <= upTo ? (history.previous(final.validTo) ?? final.validFrom) : upTo;
     const finalCluster = cluster(final.clusterKey, lastSeen);
     if (finalCluster === null) return null;
-    final.parsed ??= JSON.parse((dataOf.get(final.id) as { data: string }).data) as StoredPoolObservation;
+    final.parsed ??= JSON.parse(final.data ?? (dataOf.get(final.id) as { data: string }).data) as StoredPoolObservation;
     return { runs, last: { pool: withClusterFields(final.parsed, finalCluster), cluster: finalCluster } };
   }
 
@@ -205,11 +207,13 @@ export function createFindingsService(deps: FindingsDeps) {
       const ctx = context(at);
       if (ctx.snapshotId === null) return [];
       const findings: Finding[] = [];
+      // Intervals still valid at `from` are evaluated almost surely: their stored fields come with the bulk read.
+      const recent = from === undefined ? 0 : (deps.snapshots.latestCommittedAt(from)?.id ?? 0);
       // One ordered read of every interval, grouped by pool as it streams.
       let key: string | null = null;
       let intervals: IntervalRow[] = [];
       for (let after = { key: '', from: 0 }; ; ) {
-        const page = intervalPage.all({ upTo: ctx.snapshotId, ...after }) as (IntervalRow & { key: string })[];
+        const page = intervalPage.all({ upTo: ctx.snapshotId, recent, ...after }) as (IntervalRow & { key: string })[];
         for (const row of page) {
           if (row.key !== key) {
             if (key !== null) findings.push(...poolFindings(key, intervals, ctx, scope, from));
