@@ -9,7 +9,7 @@ import type { Db } from '../store/database.js';
 import { readMigrations, schemaVersion } from '../store/migrate.js';
 import { createSnapshotRepository } from '../store/snapshot-repository.js';
 import { createStateRepository } from '../store/state-repository.js';
-import { createPolicyRepository } from '../store/policy-repository.js';
+import { createPolicyRepository, policyInForce } from '../store/policy-repository.js';
 import { createExceptionRepository } from '../store/exception-repository.js';
 import { createExceptionService } from './exception-service.js';
 import { createFindingsService } from './findings-service.js';
@@ -47,11 +47,7 @@ export function createServices(options: CreateServicesOptions) {
   const exceptions = createExceptionRepository(db);
   // Policy versions change only when a service starts with a new policy: keep them in memory, refreshed on record.
   let versions = policies.list();
-  const policyAt = (at: string): Policy => {
-    let inForce = versions[0]?.policy ?? policy;
-    for (const version of versions) if (version.effectiveFrom <= at) inForce = version.policy;
-    return inForce;
-  };
+  const policyAt = (at: string): Policy => policyInForce(versions, at)?.policy ?? policy;
   const history = createObservationHistory(db);
   const findings = createFindingsService({ db, snapshots, exceptions, policyAt, schedule: config.snapshotCron, now, history });
   const clients = options.clients ?? createArmClients(config, createArmCredential(config));

@@ -201,8 +201,10 @@ export function createFindingsService(deps: FindingsDeps) {
     /** The service clock (findings are evaluated at now unless asked for another moment). */
     now: deps.now,
 
-    /** Every finding as it stands at `at` (default now), newest first. */
-    /** `from`: only episodes that reach it or later are needed (earlier ones may be left out). */
+    /**
+     * Every finding as it stands at `at` (default now), newest first. With `from`, only episodes that reach it or
+     * later are derived (earlier ones may be left out).
+     */
     all(at: Date = deps.now(), scope: Selector | null = null, from?: string): Finding[] {
       const ctx = context(at);
       if (ctx.snapshotId === null) return [];

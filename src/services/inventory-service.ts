@@ -139,18 +139,19 @@ export function createInventoryService(deps: InventoryServiceDeps) {
       const overall = emptyCounts();
       const bySubscription = new Map<string, StatusCounts>();
       // Counting needs each pool's status only: no views are built.
-      const count = (rows: PoolState[]) =>
-        rows.flatMap((row) => {
-          const drift = driftOf(row);
-          if (drift === null) return [];
-          overall[drift.status]++;
-          const id = row.pool.subscriptionId.toLowerCase();
-          const counts = bySubscription.get(id) ?? emptyCounts();
-          counts[drift.status]++;
-          bySubscription.set(id, counts);
-          return [];
-        });
-      if (snapshotId !== null) for (const _ of walk({ limit: Number.MAX_SAFE_INTEGER }, count, snapshotId));
+      if (snapshotId !== null) {
+        for (const rows of chunks({ limit: Number.MAX_SAFE_INTEGER }, snapshotId)) {
+          for (const row of rows) {
+            const drift = driftOf(row);
+            if (drift === null) continue;
+            overall[drift.status]++;
+            const id = row.pool.subscriptionId.toLowerCase();
+            const counts = bySubscription.get(id) ?? emptyCounts();
+            counts[drift.status]++;
+            bySubscription.set(id, counts);
+          }
+        }
+      }
       return {
         asOf: at.toISOString(),
         scope: query.scope ?? null,

@@ -50,15 +50,15 @@ export function createPolicyRepository(db: Db) {
       });
     },
 
-    /** The policy in force at `at`: the last recorded at or before it, else the first ever recorded. */
-    inForceAt(at: string): PolicyVersion | null {
-      const row = (db.prepare('SELECT * FROM policy_versions WHERE effective_from <= ? ORDER BY id DESC LIMIT 1').get(at) ??
-        db.prepare('SELECT * FROM policy_versions ORDER BY id ASC LIMIT 1').get()) as PolicyRow | undefined;
-      return row ? toVersion(row) : null;
-    },
-
     list(): PolicyVersion[] {
       return (db.prepare('SELECT * FROM policy_versions ORDER BY id').all() as PolicyRow[]).map(toVersion);
     },
   };
+}
+
+/** The version in force at `at`: the last recorded at or before it, else the first ever recorded (versions in order). */
+export function policyInForce(versions: readonly PolicyVersion[], at: string): PolicyVersion | null {
+  let inForce = versions[0] ?? null;
+  for (const version of versions) if (version.effectiveFrom <= at) inForce = version;
+  return inForce;
 }

@@ -19,15 +19,6 @@ export interface PoolState {
   readonly imageSince: string | null;
 }
 
-/** A version seen as the latest image of a (subscription, location, family), and the first moment it was seen. */
-export interface LatestImageSighting {
-  readonly subscriptionId: string;
-  readonly location: string;
-  readonly imageFamily: string;
-  readonly version: string;
-  readonly firstSeenAt: string;
-}
-
 export interface ClusterState {
   readonly key: string;
   readonly cluster: ClusterObservation;
@@ -114,18 +105,6 @@ export function createStateRepository(db: Db) {
         )
         .all(params(snapshotId, filter)) as { key: string; cluster: string }[];
       return rows.map((row) => ({ key: row.key, cluster: JSON.parse(row.cluster) as ClusterObservation }));
-    },
-
-    /** Every version seen as latest up to snapshot S, with the first time it was seen, per (subscription, location, family). */
-    latestImageSightings(snapshotId: number): LatestImageSighting[] {
-      return db
-        .prepare(
-          `SELECT l.subscription_id AS subscriptionId, l.location, l.image_family AS imageFamily, l.version, min(s.finished_at) AS firstSeenAt
-           FROM latest_image_states l JOIN snapshots s ON s.id = l.valid_from
-           WHERE l.valid_from <= ?
-           GROUP BY l.subscription_id, l.location, l.image_family, l.version`,
-        )
-        .all(snapshotId) as LatestImageSighting[];
     },
 
     /** Subscriptions that have clusters on record right now (open intervals). */
