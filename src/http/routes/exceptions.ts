@@ -1,38 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { ExceptionService } from '../../services/exception-service.js';
-import { DateTime, errorResponses, NoQuery, Nullable } from '../schemas/common.js';
-
-const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '\\S' });
-
-const ScopeSchema = Type.Object(
-  {
-    kind: Type.Union([Type.Literal('pool'), Type.Literal('cluster'), Type.Literal('subscription'), Type.Literal('tag')]),
-    clusterId: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
-    poolName: Type.Optional(Type.String({ minLength: 1, maxLength: 12 })),
-    subscriptionId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    tag: Type.Optional(Type.String({ minLength: 3, maxLength: 1024 })),
-  },
-  { additionalProperties: false },
-);
-
-export const ExceptionSchema = Type.Object({
-  id: Type.String(),
-  state: Type.Union([Type.Literal('requested'), Type.Literal('approved'), Type.Literal('expired'), Type.Literal('revoked'), Type.Literal('rejected')]),
-  scope: ScopeSchema,
-  reason: Type.String(),
-  compensatingControl: Type.String(),
-  ticket: Type.String(),
-  expiresAt: DateTime,
-  requestedBy: Type.String(),
-  requestedAt: DateTime,
-  approvedBy: Nullable(Type.String()),
-  approvedAt: Nullable(DateTime),
-  revokedBy: Nullable(Type.String()),
-  revokedAt: Nullable(DateTime),
-  rejectedBy: Nullable(Type.String()),
-  rejectedAt: Nullable(DateTime),
-});
+import { DateTime, errorResponses, NoQuery } from '../schemas/common.js';
+import { ExceptionSchema, ScopeSchema, Text } from '../schemas/exceptions.js';
 
 const ActionBody = Type.Object({ reason: Type.Optional(Text(2000)) }, { additionalProperties: false });
 const IdParams = Type.Object({ id: Type.String({ pattern: '^exc_[0-9a-f-]{36}$' }) });

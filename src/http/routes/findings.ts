@@ -6,31 +6,7 @@ import { summariseRemediation } from '../../services/findings-service.js';
 import type { InventoryService } from '../../services/inventory-service.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { DateTime, errorResponses, Nullable, PageQuery } from '../schemas/common.js';
-
-const FindingSchema = Type.Object({
-  id: Type.String(),
-  kind: Type.Union([Type.Literal('sla_breach'), Type.Literal('coverage_gap'), Type.Literal('node_mismatch')]),
-  state: Type.Union([Type.Literal('open'), Type.Literal('risk_accepted'), Type.Literal('remediated'), Type.Literal('retired')]),
-  clusterId: Nullable(Type.String()),
-  poolName: Nullable(Type.String()),
-  subscriptionId: Nullable(Type.String()),
-  openedAt: DateTime,
-  closedAt: Nullable(DateTime),
-  timeToRemediateHours: Nullable(Type.Number()),
-  exceptionId: Nullable(Type.String()),
-  detail: Type.Record(Type.String(), Type.Unknown()),
-});
-
-const Statistics = Type.Object({
-  total: Type.Integer(),
-  slaBreaches: Type.Integer(),
-  open: Type.Integer(),
-  riskAccepted: Type.Integer(),
-  remediated: Type.Integer(),
-  retired: Type.Integer(),
-  meanTimeToRemediateHours: Nullable(Type.Number()),
-  p90TimeToRemediateHours: Nullable(Type.Number()),
-});
+import { FindingSchema, Statistics } from '../schemas/findings.js';
 
 export interface FindingRouteDeps {
   readonly findings: Pick<FindingsService, 'all' | 'now'>;
