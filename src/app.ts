@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAuth, type Authenticator } from './http/plugins/auth.js';
 import { registerErrorHandler } from './http/plugins/error-handler.js';
 import { createValidatorCompiler } from './http/validator.js';
+import { evidenceRoutes, type EvidenceRouteDeps } from './http/routes/evidence.js';
 import { exceptionRoutes, type ExceptionRouteDeps } from './http/routes/exceptions.js';
 import { findingRoutes, type FindingRouteDeps } from './http/routes/findings.js';
 import { healthRoutes, type HealthDeps } from './http/routes/health.js';
@@ -15,7 +16,8 @@ export type AppServices = HealthDeps &
   InventoryRouteDeps &
   KeyRouteDeps &
   ExceptionRouteDeps &
-  FindingRouteDeps & { readonly authenticator: Authenticator };
+  FindingRouteDeps &
+  EvidenceRouteDeps & { readonly authenticator: Authenticator };
 
 export interface BuildAppOptions {
   readonly services: AppServices;
@@ -51,5 +53,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(keyRoutes(services));
   await app.register(exceptionRoutes(services));
   await app.register(findingRoutes(services));
+  await app.register(evidenceRoutes(services));
   return app;
 }

@@ -66,6 +66,7 @@ program
         const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
         const services = createServices({ config, db, logger, onProgress: (message) => process.stderr.write(`${message}\n`) });
         const snapshot = await services.snapshotService.run('cli', cliActor());
+        await services.ledger.flushWitnesses();
         process.stdout.write(`${JSON.stringify(toSnapshotResponse(snapshot), null, 2)}\n`);
         // 0 only when every subscription was read; partial and failed snapshots are recorded but are not success.
         process.exitCode = snapshot.status === 'succeeded' ? 0 : snapshot.status === 'partial' ? 3 : 1;
@@ -119,6 +120,35 @@ keys
       await withServices(async (services) => {
         const record = services.keyService.revoke(options.name, cliActor());
         process.stderr.write(`revoked key "${record.name}" at ${record.revokedAt}\n`);
+      });
+    }),
+  );
+
+program
+  .command('verify')
+  .description('verify the evidence ledger (or an exported bundle) offline; exit 0 intact, 1 tampered, 2 unreadable')
+  .option('--bundle <file>', 'verify an exported bundle instead of the data dir')
+  .option('--public-key <key>', 'pin a verifier key (name+id+base64, as GET /api/v1/evidence/public-key gives it); repeatable', collect, [])
+  .option('--witness <file>', 'also check the ledger against the checkpoints in this witness file; repeatable', collect, [])
+  .option('--json', 'print the full result as JSON on stdout')
+  .action(
+    finite(async (options: { bundle?: string; publicKey: string[]; witness: string[]; json?: boolean }) => {
+      const { runVerify } = await import('./evidence/verify-command.js');
+      process.exitCode = await runVerify(options);
+    }),
+  );
+
+program
+  .command('rotate-signing-key')
+  .description('replace the evidence signing key (old public keys are kept, each with its validity window)')
+  .action(
+    finite(async () => {
+      const config = loadConfig();
+      await withDatabase(config, async (db) => {
+        const { rotateSigningKeyFile } = await import('./evidence/rotate-key.js');
+        const rotated = await rotateSigningKeyFile(db, config);
+        process.stderr.write(`signing key rotated: ${rotated.previous ?? '(none)'} -> ${rotated.next}\n`);
+        process.stdout.write(`${rotated.verifierKey}\n`);
       });
     }),
   );
@@ -187,7 +217,15 @@ async function withDatabase(config: Config, work: (db: Db) => Promise<void>): Pr
 
 async function withServices(work: (services: ReturnType<typeof createServices>) => Promise<void>): Promise<void> {
   const config = loadConfig();
-  await withDatabase(config, (db) => work(createServices({ config, db, logger: createLogger('warn') })));
+  await withDatabase(config, async (db) => {
+    const services = createServices({ config, db, logger: createLogger('warn') });
+    await work(services);
+    await services.ledger.flushWitnesses();
+  });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function parseRole(value: string): Role {

@@ -46,6 +46,12 @@ export interface Config {
   readonly entraAudience: string | null;
   readonly entraAuthority: string;
   readonly logLevel: LogLevel;
+  /** The checkpoint origin: names this ledger in every signed checkpoint (and its signing key). */
+  readonly evidenceOrigin: string;
+  /** Where each signed checkpoint is also appended, outside the database: file paths and http(s) URLs. */
+  readonly evidenceWitnesses: readonly string[];
+  /** Set by `imagewarden demo`: everything this service reports is marked as demo data. */
+  readonly demo: boolean;
   /** Client secret credential from the standard AZURE_* variables, when all three are set. */
   readonly clientSecret: { tenantId: string; clientId: string; clientSecret: string } | null;
 }
@@ -126,6 +132,17 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('IMAGEWARDEN_ENTRA_TENANT_ID / IMAGEWARDEN_ENTRA_AUDIENCE: set both or neither');
   }
 
+  const evidenceOrigin = read('IMAGEWARDEN_EVIDENCE_ORIGIN') ?? 'imagewarden/evidence';
+  // A signed-note key name: printable, no spaces, no '+'.
+  if (!/^[\x21-\x2a\x2c-\x7e]{1,200}$/.test(evidenceOrigin)) {
+    problems.push(`IMAGEWARDEN_EVIDENCE_ORIGIN: printable ASCII without spaces or '+', got "${evidenceOrigin}"`);
+  }
+  const evidenceWitnesses = (read('IMAGEWARDEN_EVIDENCE_WITNESS') ?? '').split(',').map((w) => w.trim()).filter(Boolean);
+  for (const witness of evidenceWitnesses) {
+    const problem = witnessProblem(witness);
+    if (problem !== null) problems.push(`IMAGEWARDEN_EVIDENCE_WITNESS: ${problem}`);
+  }
+
   const tenantId = read('AZURE_TENANT_ID');
   const clientId = read('AZURE_CLIENT_ID');
   const secret = read('AZURE_CLIENT_SECRET');
@@ -155,8 +172,24 @@ export function loadConfig(env: Env = process.env): Config {
     entraAudience,
     entraAuthority: httpsUrl('IMAGEWARDEN_ENTRA_AUTHORITY', 'https://login.microsoftonline.com'),
     logLevel: oneOf('IMAGEWARDEN_LOG_LEVEL', LOG_LEVELS, 'info'),
+    evidenceOrigin,
+    evidenceWitnesses,
+    demo: read('IMAGEWARDEN_DEMO') === '1',
     clientSecret,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** A witness is an absolute file path, an https:// URL, or http:// on loopback (a local relay). */
+function witnessProblem(witness: string): string | null {
+  if (witness.startsWith('/')) return null;
+  try {
+    const url = new URL(witness);
+    if (url.protocol === 'https:') return null;
+    if (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) return null;
+    return `"${witness}": use https:// (plain http only on loopback)`;
+  } catch {
+    return `"${witness}": neither an absolute file path nor a URL`;
+  }
 }

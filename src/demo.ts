@@ -25,6 +25,7 @@ export async function runDemo(): Promise<void> {
       IMAGEWARDEN_ARM_ENDPOINT: emulator.url,
       IMAGEWARDEN_ARM_TOKEN: emulator.token,
       NODE_EXTRA_CA_CERTS: emulator.caFile,
+      IMAGEWARDEN_DEMO: '1',
     },
     stdio: ['ignore', 'inherit', 'pipe'],
   });

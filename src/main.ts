@@ -41,6 +41,8 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     const services = createServices({ config, db, logger, ...pick(options) });
     services.snapshotService.recoverInterrupted();
     const recorded = services.recordPolicy('system');
+    // Whatever happened while the service was down (breach instants, expiries) is recorded before it serves.
+    services.recordFindings();
     if (recorded.changed) logger.info({ policyVersion: recorded.version.id, source: recorded.version.source }, 'patch policy in force');
     const app = await buildApp({ services, logger });
     await app.listen({ host: config.host, port: config.port });
@@ -48,7 +50,11 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     scheduler = startScheduler(
-      [{ name: 'fleet-snapshot', schedule: config.snapshotCron, run: () => services.snapshotService.run('schedule', 'system') }],
+      [
+        { name: 'fleet-snapshot', schedule: config.snapshotCron, run: () => services.snapshotService.run('schedule', 'system') },
+        // At least hourly, even when idle: finding transitions (breach instants, exception expiries) and a signed checkpoint.
+        { name: 'evidence-checkpoint', schedule: '17 * * * *', run: async () => services.recordFindings({ force: true }) },
+      ],
       logger,
     );
     logger.info({ url, dataDir: config.dataDir }, 'imagewarden serving');
@@ -66,6 +72,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
           await app.close();
           // A snapshot in flight finishes and commits (or records its failure) before the database closes.
           await services.snapshotService.drain();
+          await services.ledger.flushWitnesses();
           openDb.close();
           lock.release();
           logger.info('imagewarden stopped');

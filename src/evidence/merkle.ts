@@ -97,23 +97,16 @@ export function subtreeRoot(leaves: LeafSource, start: number, end: number): Buf
   checkTreeSize(leaves, end, 'subtree end');
   if (!isCount(start) || start > end) throw new RangeError(`subtree start ${start} is not an integer in 0..${end}`);
   if (start === end) return emptyRoot();
-  const hashes: Uint8Array[] = [];
-  const widths: number[] = [];
+  const stack: Uint8Array[] = [];
   for (let i = start; i < end; i++) {
     let h = leafAt(leaves, i);
-    let width = 1;
-    // Two equal-width neighbours are the two halves of a perfect subtree: merge them now.
-    while (widths.length > 0 && widths[widths.length - 1] === width) {
-      h = nodeHash(hashes.pop() as Uint8Array, h);
-      widths.pop();
-      width *= 2;
-    }
-    hashes.push(h);
-    widths.push(width);
+    // With c leaves seen, the stack holds one perfect subtree per set bit of c: each trailing zero of c is a merge.
+    for (let c = i - start + 1; c % 2 === 0; c /= 2) h = nodeHash(stack.pop() as Uint8Array, h);
+    stack.push(h);
   }
-  // Widths decrease left to right, so folding from the right reproduces MTH's split at the largest power of two.
-  let root = hashes.pop() as Uint8Array;
-  while (hashes.length > 0) root = nodeHash(hashes.pop() as Uint8Array, root);
+  // Sizes decrease left to right, so folding from the right reproduces MTH's split at the largest power of two.
+  let root = stack.pop() as Uint8Array;
+  while (stack.length > 0) root = nodeHash(stack.pop() as Uint8Array, root);
   return Buffer.from(root);
 }
 

@@ -65,7 +65,7 @@ export interface NoteVerifier {
 }
 
 /** A NoteVerifier for a name and Ed25519 public key, with its key id computed. */
-export function noteVerifier(name: string, publicKey: KeyObject): NoteVerifier {
+export function noteVerifier(name: string, publicKey: KeyObject): NoteVerifier & { keyId: Buffer } {
   if (!isValidKeyName(name)) throw new NoteError('malformed_key', `invalid key name ${JSON.stringify(name)}`);
   return { name, keyId: ed25519KeyId(name, publicKey), publicKey };
 }

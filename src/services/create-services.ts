@@ -4,8 +4,14 @@ import { createArmCredential } from '../azure/credential.js';
 import type { Config } from '../config.js';
 import { currentOwner, isOwnerAlive } from '../lib/process-owner.js';
 import { createApiKeyRepository } from '../store/api-key-repository.js';
-import { createAuditRepository } from '../store/audit-repository.js';
-import type { Db } from '../store/database.js';
+import { writeTransaction, type Db } from '../store/database.js';
+import { createEvidenceRepository } from '../store/evidence-repository.js';
+import { createLedger } from '../evidence/ledger.js';
+import { loadOrCreateSigningKey } from '../evidence/signing-key.js';
+import { createWitness } from '../evidence/witness.js';
+import { recordLedgerStart, recordSnapshot } from '../evidence/snapshot-evidence.js';
+import { syncFindingEvidence } from '../evidence/finding-evidence.js';
+import { createEvidenceService } from './evidence-service.js';
 import { readMigrations, schemaVersion } from '../store/migrate.js';
 import { createSnapshotRepository } from '../store/snapshot-repository.js';
 import { createStateRepository } from '../store/state-repository.js';
@@ -39,7 +45,20 @@ export function createServices(options: CreateServicesOptions) {
   const now = options.now ?? (() => new Date());
   const snapshots = createSnapshotRepository(db);
   const state = createStateRepository(db);
-  const audit = createAuditRepository(db);
+  const evidenceRepo = createEvidenceRepository(db);
+  const signingKey = loadOrCreateSigningKey(config.dataDir, config.evidenceOrigin);
+  const ledger = createLedger({
+    db,
+    repo: evidenceRepo,
+    key: signingKey,
+    witnesses: config.evidenceWitnesses.map(createWitness),
+    now,
+    logger,
+  });
+  // A ledger started on a store that already holds observations adopts them first.
+  writeTransaction(db, () => {
+    if (evidenceRepo.lastEntry() === null && snapshots.latestCommittedAt('9999') !== null) recordLedgerStart(db, ledger);
+  });
   const keys = createApiKeyRepository(db);
   const policies = createPolicyRepository(db);
   // The policy this process runs with; `serve` records it as in force (recordPolicy), every reader uses the recorded one.
@@ -51,7 +70,16 @@ export function createServices(options: CreateServicesOptions) {
   const history = createObservationHistory(db);
   const findings = createFindingsService({ db, snapshots, exceptions, policyAt, schedule: config.snapshotCron, now, history });
   const clients = options.clients ?? createArmClients(config, createArmCredential(config));
-  const keyService = createKeyService({ db, keys, audit, now });
+  const keyService = createKeyService({ db, keys, evidence: ledger, now });
+  /** Records finding transitions since the last look, then signs a checkpoint over everything appended. */
+  const recordFindings = (options: { force?: boolean } = {}) => {
+    try {
+      syncFindingEvidence({ db, repo: evidenceRepo, evidence: ledger, findingsAt: (at, from) => findings.all(at, null, from), now });
+    } catch (error) {
+      logger.error({ err: error }, 'could not record finding transitions in the evidence ledger');
+    }
+    return ledger.checkpoint(options);
+  };
   const snapshotService = createSnapshotService({
     snapshots,
     state,
@@ -63,22 +91,36 @@ export function createServices(options: CreateServicesOptions) {
     isOwnerAlive,
     ...(options.snapshotOptions ? { options: options.snapshotOptions } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    evidence: {
+      record: (snapshot, changes) => recordSnapshot(db, ledger, snapshot, changes),
+      committed: () => {
+        // One checkpoint over the snapshot itself, another over the finding transitions it caused.
+        ledger.checkpoint();
+        recordFindings();
+      },
+    },
   });
   return {
     snapshots,
     state,
-    audit,
     keyService,
+    ledger,
+    evidenceRepo,
+    evidence: createEvidenceService({ db, repo: evidenceRepo, config, key: signingKey, now }),
+    recordFindings,
     snapshotService,
     policies,
     policy,
     /** Records the loaded policy as in force from now, if it differs from the one in force. */
     recordPolicy: (recordedBy: string) => {
-      const recorded = policies.record(policy, config.policyFile, recordedBy, now().toISOString());
+      const recorded = policies.record(policy, config.policyFile, recordedBy, now().toISOString(), (version) =>
+        ledger.append({ kind: 'policy_changed', subject: `policy:${version.id}`, actor: recordedBy, body: version }),
+      );
+      ledger.checkpoint();
       versions = policies.list();
       return recorded;
     },
-    exceptionService: createExceptionService({ db, exceptions, maxExceptionDays: config.maxExceptionDays, now }),
+    exceptionService: createExceptionService({ db, exceptions, maxExceptionDays: config.maxExceptionDays, now, evidence: ledger, onChange: () => void recordFindings() }),
     findings,
     inventory: createInventoryService({ history, snapshots, state, policyAt, exceptions, findings, now }),
     authenticator: keyService,

@@ -3,12 +3,16 @@ import { conflict, DomainError, invalidInput, notFound } from '../domain/errors.
 import { exceptionAt, type ExceptionScope, type ExceptionState, type ExceptionView } from '../domain/exceptions.js';
 import { writeTransaction, type Db } from '../store/database.js';
 import type { ExceptionRepository } from '../store/exception-repository.js';
+import type { EvidenceSink } from '../evidence/ledger.js';
 
 export interface ExceptionServiceDeps {
   readonly db: Db;
   readonly exceptions: ExceptionRepository;
   readonly maxExceptionDays: number;
   readonly now: () => Date;
+  readonly evidence: EvidenceSink;
+  /** After each change: findings it turns risk-accepted (or back) are recorded in the ledger. */
+  readonly onChange?: () => void;
 }
 
 export interface ExceptionRequest {
@@ -59,13 +63,26 @@ export function createExceptionService(deps: ExceptionServiceDeps) {
     }
   };
 
+  /** Runs one change and records the exception as it stands after it, in the same transaction; then checkpoints. */
+  function recorded(kind: string, actor: string, change: () => ExceptionView): ExceptionView {
+    const after = writeTransaction(deps.db, () => {
+      const current = change();
+      deps.evidence.append({ kind, subject: current.id, actor, body: current });
+      return current;
+    });
+    // Its own checkpoint first: a forged rewrite of this decision is then named exactly by verification.
+    deps.evidence.checkpoint();
+    deps.onChange?.();
+    return after;
+  }
+
   return {
     request(input: ExceptionRequest, actor: string): ExceptionView {
       const scope = normaliseScope(input.scope);
       const now = deps.now();
       checkExpiry(input.expiresAt, now, 'request');
       const id = `exc_${randomUUID()}`;
-      writeTransaction(deps.db, () =>
+      return recorded('exception_requested', actor, () => {
         exceptions.insert({
           id,
           scope,
@@ -75,13 +92,13 @@ export function createExceptionService(deps: ExceptionServiceDeps) {
           expiresAt: new Date(input.expiresAt).toISOString(),
           requestedBy: actor,
           requestedAt: now.toISOString(),
-        }),
-      );
-      return view(id).current;
+        });
+        return view(id).current;
+      });
     },
 
     approve(id: string, actor: string, reason: string | null): ExceptionView {
-      return writeTransaction(deps.db, () => {
+      return recorded('exception_approved', actor, () => {
         const { record, current } = view(id);
         requireState(current, 'requested', 'approve');
         if (record.requestedBy === actor) {
@@ -97,7 +114,7 @@ export function createExceptionService(deps: ExceptionServiceDeps) {
     },
 
     reject(id: string, actor: string, reason: string | null): ExceptionView {
-      return writeTransaction(deps.db, () => {
+      return recorded('exception_rejected', actor, () => {
         requireState(view(id).current, 'requested', 'reject');
         exceptions.appendEvent(id, { action: 'rejected', actor, at: deps.now().toISOString(), reason });
         return view(id).current;
@@ -105,7 +122,7 @@ export function createExceptionService(deps: ExceptionServiceDeps) {
     },
 
     revoke(id: string, actor: string, reason: string | null): ExceptionView {
-      return writeTransaction(deps.db, () => {
+      return recorded('exception_revoked', actor, () => {
         requireState(view(id).current, 'approved', 'revoke');
         exceptions.appendEvent(id, { action: 'revoked', actor, at: deps.now().toISOString(), reason });
         return view(id).current;

@@ -4,12 +4,12 @@ import type { Principal, Role } from '../domain/roles.js';
 import { sha256Hex } from '../lib/canonical-json.js';
 import { writeTransaction, type Db } from '../store/database.js';
 import type { ApiKeyRecord, ApiKeyRepository } from '../store/api-key-repository.js';
-import type { AuditRepository } from '../store/audit-repository.js';
+import type { EvidenceSink } from '../evidence/ledger.js';
 
 export interface KeyServiceDeps {
   readonly db: Db;
   readonly keys: ApiKeyRepository;
-  readonly audit: AuditRepository;
+  readonly evidence: EvidenceSink;
   readonly now: () => Date;
 }
 
@@ -32,7 +32,7 @@ export function createKeyService(deps: KeyServiceDeps) {
         throw invalidInput('invalid_expiry', 'expiresAt must be a date-time in the future');
       }
       const key = `iw_${randomBytes(32).toString('base64url')}`;
-      return writeTransaction(deps.db, () => {
+      const created = writeTransaction(deps.db, () => {
         if (deps.keys.findByName(input.name)) throw conflict('key_name_taken', `an API key named ${input.name} exists already`);
         const record = deps.keys.insert({
           name: input.name,
@@ -43,27 +43,30 @@ export function createKeyService(deps: KeyServiceDeps) {
           createdBy: input.actor,
           expiresAt: input.expiresAt === null ? null : new Date(input.expiresAt).toISOString(),
         });
-        deps.audit.append({
-          at: record.createdAt,
+        deps.evidence.append({
+          kind: 'api_key_created',
+          subject: `key:${record.name}`,
           actor: input.actor,
-          action: 'api_key.created',
-          subject: record.name,
-          detail: { role: record.role, expiresAt: record.expiresAt, keyPrefix: record.keyPrefix },
+          body: { name: record.name, role: record.role, createdAt: record.createdAt, expiresAt: record.expiresAt, keyPrefix: record.keyPrefix },
         });
         return { key, record };
       });
+      deps.evidence.checkpoint();
+      return created;
     },
 
     revoke(name: string, actor: string): ApiKeyRecord {
-      return writeTransaction(deps.db, () => {
+      const revoked = writeTransaction(deps.db, () => {
         const existing = deps.keys.findByName(name);
         if (!existing) throw notFound('key_not_found', `no API key named ${name}`);
         if (existing.revokedAt !== null) throw conflict('invalid_state', `API key ${name} is revoked already`);
         const at = deps.now().toISOString();
         deps.keys.revoke(name, at, actor);
-        deps.audit.append({ at, actor, action: 'api_key.revoked', subject: name, detail: { role: existing.role } });
+        deps.evidence.append({ kind: 'api_key_revoked', subject: `key:${name}`, actor, body: { name, role: existing.role, revokedAt: at } });
         return deps.keys.findByName(name)!;
       });
+      deps.evidence.checkpoint();
+      return revoked;
     },
 
     list(): ApiKeyRecord[] {

@@ -17,7 +17,7 @@ import {
 } from '../domain/snapshot.js';
 import { mapWithConcurrency } from '../lib/concurrency.js';
 import type { LatestImageObservation } from '../store/observation-writer.js';
-import type { SnapshotRepository } from '../store/snapshot-repository.js';
+import type { SnapshotEvidence, SnapshotRepository } from '../store/snapshot-repository.js';
 import type { StateRepository } from '../store/state-repository.js';
 
 export interface SnapshotServiceOptions {
@@ -43,6 +43,8 @@ export interface SnapshotServiceDeps {
   readonly options?: SnapshotServiceOptions;
   /** Human-readable progress (the CLI prints it on stderr). */
   readonly onProgress?: (message: string) => void;
+  /** Records each finished snapshot in the evidence ledger (inside its commit), then checkpoints (after it). */
+  readonly evidence?: { readonly record: SnapshotEvidence; readonly committed: (snapshot: Snapshot) => void };
 }
 
 export const DEFAULT_SNAPSHOT_DEADLINE_IN_MS = 15 * 60_000;
@@ -62,6 +64,16 @@ export function createSnapshotService(deps: SnapshotServiceDeps) {
   const progress = (message: string) => deps.onProgress?.(message);
   const inFlight = new Map<number, Promise<Snapshot>>();
 
+  /** After a snapshot's commit: the ledger signs a checkpoint over it (a failure here must not fail the snapshot). */
+  function finished(snapshot: Snapshot): Snapshot {
+    try {
+      deps.evidence?.committed(snapshot);
+    } catch (error) {
+      deps.logger.error({ snapshotId: snapshot.id, err: error }, 'could not checkpoint the evidence ledger after the snapshot');
+    }
+    return snapshot;
+  }
+
   /** Marks snapshots whose process died as failed: they committed nothing, and must not block the next one. */
   function recoverInterrupted(): Snapshot | null {
     const running = deps.snapshots.running();
@@ -69,7 +81,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps) {
     const overdue = deps.now().getTime() - Date.parse(running.startedAt) > deadlineInMs * 2;
     if (deps.isOwnerAlive(running.owner) && !overdue) return null;
     deps.logger.warn({ snapshotId: running.id, owner: running.owner }, 'marking interrupted snapshot as failed');
-    return deps.snapshots.fail(running.id, {
+    return finished(deps.snapshots.fail(running.id, {
       status: 'failed',
       finishedAt: deps.now().toISOString(),
       subscriptions: [],
@@ -78,7 +90,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps) {
       armCalls: 0,
       clusterCount: 0,
       poolCount: 0,
-    });
+    }, deps.evidence?.record));
   }
 
   /** Starts a fleet snapshot in the background; while one runs, returns the running one instead. */
@@ -166,13 +178,10 @@ export function createSnapshotService(deps: SnapshotServiceDeps) {
         clusterCount: keptClusters.length,
         poolCount: keptPools.length,
       });
-      if (status === 'failed') return deps.snapshots.fail(snapshot.id, outcome);
-      const committed = deps.snapshots.commit(snapshot.id, outcome, {
-        subscriptions: succeeded,
-        clusters: keptClusters,
-        pools: keptPools,
-        latestImages,
-      });
+      if (status === 'failed') return finished(deps.snapshots.fail(snapshot.id, outcome, deps.evidence?.record));
+      const committed = finished(
+        deps.snapshots.commit(snapshot.id, outcome, { subscriptions: succeeded, clusters: keptClusters, pools: keptPools, latestImages }, deps.evidence?.record),
+      );
       deps.logger.info({ snapshotId: committed.id, status: committed.status, armCalls, pools: keptPools.length }, 'snapshot finished');
       progress(`snapshot ${snapshot.id}: ${committed.status}`);
       return committed;
@@ -180,9 +189,12 @@ export function createSnapshotService(deps: SnapshotServiceDeps) {
       deps.logger.error({ snapshotId: snapshot.id, err: error }, 'snapshot failed');
       const message = error instanceof Error ? error.message : String(error);
       try {
-        return deps.snapshots.fail(
-          snapshot.id,
-          finish({ status: 'failed', subscriptions: [], warnings, error: message, clusterCount: 0, poolCount: 0 }),
+        return finished(
+          deps.snapshots.fail(
+            snapshot.id,
+            finish({ status: 'failed', subscriptions: [], warnings, error: message, clusterCount: 0, poolCount: 0 }),
+            deps.evidence?.record,
+          ),
         );
       } catch (recordError) {
         deps.logger.error({ snapshotId: snapshot.id, err: recordError }, 'could not record the failed snapshot');

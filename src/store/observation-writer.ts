@@ -25,6 +25,16 @@ export interface ChangeCounts {
   readonly closed: number;
 }
 
+/** A row a snapshot opened or closed: `[table, row id, key, SHA-256 of its stored content]` (see rowContentSha256). */
+export type ChangedRow = readonly [table: ObservationTable, id: number, key: string, contentSha256: string];
+
+export interface ChangeSet extends ChangeCounts {
+  readonly openedRows: ChangedRow[];
+  readonly closedRows: ChangedRow[];
+}
+
+export type ObservationTable = 'cluster_states' | 'pool_states' | 'latest_image_states';
+
 interface Keyed {
   readonly key: string;
   readonly subscriptionId: string;
@@ -36,17 +46,17 @@ interface Keyed {
  * and reopened with the new content, rows no longer observed in a subscription that was read completely are
  * closed. Must run inside the snapshot's write transaction.
  */
-export function applyObservations(db: Db, snapshotId: number, state: ObservedState): ChangeCounts {
+export function applyObservations(db: Db, snapshotId: number, state: ObservedState): ChangeSet {
   const inScope = (subscriptionId: string) => state.subscriptions.has(subscriptionId.toLowerCase());
-  let opened = 0;
-  let closed = 0;
+  const openedRows: ChangedRow[] = [];
+  const closedRows: ChangedRow[] = [];
 
   const sync = <T>(
-    table: string,
+    table: ObservationTable,
     keyColumn: string,
     observed: readonly T[],
     describe: (item: T) => Keyed,
-    insert: (item: T, keyed: Keyed, replaced: number | null) => void,
+    insert: (item: T, keyed: Keyed, replaced: number | null) => { id: number; contentSha256: string },
   ) => {
     const current = new Map<string, { id: number; hash: string }>();
     const rows = db
@@ -62,23 +72,25 @@ export function applyObservations(db: Db, snapshotId: number, state: ObservedSta
       if (existing?.hash === keyed.hash) continue;
       if (existing) {
         close.run(snapshotId, existing.id);
-        closed++;
+        closedRows.push([table, existing.id, keyed.key, rowContentSha256(db, table, existing.id)]);
       }
-      insert(item, keyed, existing?.id ?? null);
-      opened++;
+      const inserted = insert(item, keyed, existing?.id ?? null);
+      openedRows.push([table, inserted.id, keyed.key, inserted.contentSha256]);
     }
-    for (const gone of current.values()) {
+    for (const [key, gone] of current) {
       close.run(snapshotId, gone.id);
-      closed++;
+      closedRows.push([table, gone.id, key, rowContentSha256(db, table, gone.id)]);
     }
   };
 
   const insertCluster = db.prepare(
     `INSERT INTO cluster_states (cluster_key, subscription_id, valid_from, content_hash, data) VALUES (?, ?, ?, ?, ?)`,
   );
-  sync('cluster_states', 'cluster_key', state.clusters, describeCluster, (cluster, keyed) =>
-    insertCluster.run(keyed.key, keyed.subscriptionId, snapshotId, keyed.hash, canonicalJson(cluster)),
-  );
+  sync('cluster_states', 'cluster_key', state.clusters, describeCluster, (cluster, keyed) => {
+    const data = canonicalJson(cluster);
+    const id = Number(insertCluster.run(keyed.key, keyed.subscriptionId, snapshotId, keyed.hash, data).lastInsertRowid);
+    return { id, contentSha256: sha256Hex(data) };
+  });
 
   const insertPool = db.prepare(
     `INSERT INTO pool_states (pool_key, cluster_key, subscription_id, location, image_family, valid_from, content_hash, data, image_since, node_image_version)
@@ -91,7 +103,8 @@ export function applyObservations(db: Db, snapshotId: number, state: ObservedSta
   sync('pool_states', 'pool_key', state.pools, describePool, (pool, keyed, replaced) => {
     const previous = replaced === null ? undefined : (previousImage.get(replaced) as { image: string | null; since: number });
     const imageSince = previous !== undefined && previous.image === pool.nodeImageVersion ? previous.since : snapshotId;
-    insertPool.run(
+    const data = canonicalJson(withoutClusterFields(pool));
+    const result = insertPool.run(
       keyed.key,
       clusterKey(pool.clusterId),
       keyed.subscriptionId,
@@ -99,27 +112,50 @@ export function applyObservations(db: Db, snapshotId: number, state: ObservedSta
       imageFamilyOf(pool.nodeImageVersion),
       snapshotId,
       keyed.hash,
-      canonicalJson(withoutClusterFields(pool)),
+      data,
       imageSince,
       pool.nodeImageVersion,
     );
+    return { id: Number(result.lastInsertRowid), contentSha256: sha256Hex(data) };
   });
 
   const insertLatest = db.prepare(
     `INSERT INTO latest_image_states (subscription_id, location, image_family, version, source_pool_key, valid_from)
      VALUES (?, ?, ?, ?, ?, ?)`,
   );
-  sync('latest_image_states', `subscription_id || '|' || location || '|' || image_family`, state.latestImages, describeLatest, (latest) =>
-    insertLatest.run(
-      latest.subscriptionId.toLowerCase(),
-      latest.location.toLowerCase(),
-      latest.imageFamily,
-      latest.version,
-      latest.sourcePoolKey,
-      snapshotId,
-    ),
-  );
-  return { opened, closed };
+  sync('latest_image_states', `subscription_id || '|' || location || '|' || image_family`, state.latestImages, describeLatest, (latest) => {
+    const row = {
+      subscriptionId: latest.subscriptionId.toLowerCase(),
+      location: latest.location.toLowerCase(),
+      imageFamily: latest.imageFamily,
+      version: latest.version,
+      sourcePoolKey: latest.sourcePoolKey,
+    };
+    const result = insertLatest.run(row.subscriptionId, row.location, row.imageFamily, row.version, row.sourcePoolKey, snapshotId);
+    return { id: Number(result.lastInsertRowid), contentSha256: latestContentSha256(row) };
+  });
+  return { opened: openedRows.length, closed: closedRows.length, openedRows, closedRows };
+}
+
+/**
+ * The content a ledger change set names for a stored observation row: SHA-256 of its stored JSON, or for the
+ * latest-image rows (plain columns) of the canonical JSON of those columns. The same function verifies rows later.
+ */
+export function rowContentSha256(db: Db, table: ObservationTable, id: number): string {
+  if (table === 'latest_image_states') {
+    const row = db
+      .prepare(
+        'SELECT subscription_id AS subscriptionId, location, image_family AS imageFamily, version, source_pool_key AS sourcePoolKey FROM latest_image_states WHERE id = ?',
+      )
+      .get(id) as Parameters<typeof latestContentSha256>[0];
+    return latestContentSha256(row);
+  }
+  const row = db.prepare(`SELECT data FROM ${table} WHERE id = ?`).get(id) as { data: string };
+  return sha256Hex(row.data);
+}
+
+function latestContentSha256(row: { subscriptionId: string; location: string; imageFamily: string; version: string; sourcePoolKey: string }): string {
+  return sha256Hex(canonicalJson(row));
 }
 
 /** latest_image_states has no stored hash: the version is the content (the source pool may rotate freely). */

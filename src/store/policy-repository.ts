@@ -33,7 +33,13 @@ export function createPolicyRepository(db: Db) {
   const latest = db.prepare('SELECT * FROM policy_versions ORDER BY id DESC LIMIT 1');
   return {
     /** Records `policy` as in force from `at` unless it is already the policy in force. Returns the version in force. */
-    record(policy: Policy, source: string | null, recordedBy: string, at: string): { version: PolicyVersion; changed: boolean } {
+    record(
+      policy: Policy,
+      source: string | null,
+      recordedBy: string,
+      at: string,
+      evidence?: (version: PolicyVersion) => void,
+    ): { version: PolicyVersion; changed: boolean } {
       const content = canonicalJson(policy);
       const hash = sha256Hex(content);
       return writeTransaction(db, () => {
@@ -46,7 +52,9 @@ export function createPolicyRepository(db: Db) {
           source,
           recordedBy,
         );
-        return { version: toVersion(latest.get() as PolicyRow), changed: true };
+        const version = toVersion(latest.get() as PolicyRow);
+        evidence?.(version);
+        return { version, changed: true };
       });
     },
 

@@ -1,6 +1,6 @@
 import type { Snapshot, SnapshotScope, SnapshotTrigger, SnapshotWarning, SubscriptionResult } from '../domain/snapshot.js';
 import { writeTransaction, type Db } from './database.js';
-import { applyObservations, type ChangeCounts, type ObservedState } from './observation-writer.js';
+import { applyObservations, type ChangeCounts, type ChangeSet, type ObservedState } from './observation-writer.js';
 
 interface SnapshotRow {
   id: number;
@@ -55,6 +55,9 @@ export interface SnapshotOutcome {
   readonly clusterCount: number;
   readonly poolCount: number;
 }
+
+/** Records a finished snapshot as evidence, inside its commit transaction (null changes: it stored nothing). */
+export type SnapshotEvidence = (snapshot: Snapshot, changes: ChangeSet | null) => void;
 
 export type SnapshotRepository = ReturnType<typeof createSnapshotRepository>;
 
@@ -113,19 +116,23 @@ export function createSnapshotRepository(db: Db) {
     },
 
     /** Commits a snapshot's observations and its outcome in one transaction: all of it lands, or none. */
-    commit(id: number, outcome: SnapshotOutcome, state: ObservedState): Snapshot {
+    commit(id: number, outcome: SnapshotOutcome, state: ObservedState, evidence?: SnapshotEvidence): Snapshot {
       return writeTransaction(db, () => {
         const changes = applyObservations(db, id, state);
         record(id, outcome, changes);
-        return get(id)!;
+        const snapshot = get(id)!;
+        evidence?.(snapshot, changes);
+        return snapshot;
       });
     },
 
     /** Records a snapshot that observed nothing it may store (failed, or interrupted). */
-    fail(id: number, outcome: SnapshotOutcome): Snapshot {
+    fail(id: number, outcome: SnapshotOutcome, evidence?: SnapshotEvidence): Snapshot {
       return writeTransaction(db, () => {
         record(id, outcome, { opened: 0, closed: 0 });
-        return get(id)!;
+        const snapshot = get(id)!;
+        evidence?.(snapshot, null);
+        return snapshot;
       });
     },
 

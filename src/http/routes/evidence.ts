@@ -1,0 +1,103 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Readable } from 'node:stream';
+import Type from 'typebox';
+import { createPublicKey } from 'node:crypto';
+import { parseVerifierKey } from '../../evidence/signed-note.js';
+import type { EvidenceService } from '../../services/evidence-service.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { DateTime, errorResponses, NoQuery, Nullable, PageQuery } from '../schemas/common.js';
+
+const Hex64 = Type.String({ pattern: '^[0-9a-f]{64}$' });
+
+const VerifyResultSchema = Type.Object({
+  intact: Type.Boolean(),
+  entries: Type.Integer(),
+  checkpoints: Type.Integer(),
+  anchors: Type.Integer(),
+  firstBrokenSequence: Nullable(Type.Integer()),
+  head: Type.Object({ size: Type.Integer(), entryHash: Nullable(Type.String()), rootHash: Type.String() }),
+  problems: Type.Array(Type.Object({ sequence: Nullable(Type.Integer()), code: Type.String(), message: Type.String() })),
+});
+
+const KeySchema = Type.Object({
+  keyId: Type.String(),
+  name: Type.String(),
+  verifierKey: Type.String({ description: 'signed-note verifier key: name+keyid+base64(0x01 || Ed25519 public key)' }),
+  publicKeyPem: Type.String(),
+  notBefore: DateTime,
+  notAfter: Nullable(DateTime),
+});
+
+const CheckpointSchema = Type.Object({
+  id: Type.Integer(),
+  size: Type.Integer(),
+  rootHash: Hex64,
+  signedAt: DateTime,
+  keyId: Type.String(),
+  note: Type.String(),
+  consistencyProof: Type.Array(Hex64, { description: 'RFC 9162 consistency proof from the previous checkpoint' }),
+});
+
+export interface EvidenceRouteDeps {
+  readonly evidence: EvidenceService;
+}
+
+export const evidenceRoutes =
+  (deps: EvidenceRouteDeps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get(
+      '/api/v1/evidence/verify',
+      {
+        config: { access: 'auditor' },
+        schema: { summary: 'Recompute the ledger hash chain, Merkle roots, checkpoint signatures and observation digests', querystring: NoQuery, response: { 200: VerifyResultSchema, ...errorResponses } },
+      },
+      async () => deps.evidence.verify(),
+    );
+
+    app.get(
+      '/api/v1/evidence/export',
+      {
+        config: { access: 'auditor' },
+        schema: { summary: 'A self-contained NDJSON bundle (keys, checkpoints, entries) for `imagewarden verify --bundle`', querystring: NoQuery, response: { 200: Type.Unsafe<Readable>({ type: 'string', description: 'NDJSON, one object per line' }), ...errorResponses } },
+      },
+      async (_request, reply) =>
+        reply
+          .type('application/x-ndjson')
+          .header('content-disposition', `attachment; filename="imagewarden-evidence.ndjson"`)
+          .send(Readable.from(deps.evidence.exportLines())),
+    );
+
+    app.get(
+      '/api/v1/evidence/public-key',
+      {
+        config: { access: 'auditor' },
+        schema: { summary: 'The checkpoint signing keys, the active one first, each with its validity window', querystring: NoQuery, response: { 200: Type.Object({ active: Nullable(KeySchema), keys: Type.Array(KeySchema) }), ...errorResponses } },
+      },
+      async () => {
+        const keys = deps.evidence.keys().map((key) => ({
+          keyId: key.keyId,
+          name: key.name,
+          verifierKey: key.publicKey,
+          publicKeyPem: createPublicKey(parseVerifierKey(key.publicKey).publicKey).export({ type: 'spki', format: 'pem' }).toString(),
+          notBefore: key.notBefore,
+          notAfter: key.notAfter,
+        }));
+        return { active: keys.find((key) => key.notAfter === null) ?? null, keys: keys.reverse() };
+      },
+    );
+
+    app.get(
+      '/api/v1/evidence/checkpoints',
+      {
+        config: { access: 'auditor' },
+        schema: { summary: 'Signed checkpoints, oldest first', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: Type.Object({ items: Type.Array(CheckpointSchema), nextCursor: Nullable(Type.String()) }), ...errorResponses } },
+      },
+      async (request) => {
+        const after = decodeCursor<{ id: number }>(request.query.cursor, { id: 'number' })?.id ?? 0;
+        const limit = request.query.limit ?? 100;
+        const page = deps.evidence.checkpoints(after, limit + 1);
+        const items = page.slice(0, limit).map(({ frontier: _frontier, consistency, ...checkpoint }) => ({ ...checkpoint, consistencyProof: consistency }));
+        return { items, nextCursor: page.length > limit ? encodeCursor({ id: items.at(-1)!.id }) : null };
+      },
+    );
+  };
