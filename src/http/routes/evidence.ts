@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Readable } from 'node:stream';
 import Type from 'typebox';
-import { createPublicKey } from 'node:crypto';
 import { parseVerifierKey } from '../../evidence/signed-note.js';
 import type { EvidenceService } from '../../services/evidence-service.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
@@ -78,7 +77,7 @@ export const evidenceRoutes =
           keyId: key.keyId,
           name: key.name,
           verifierKey: key.publicKey,
-          publicKeyPem: createPublicKey(parseVerifierKey(key.publicKey).publicKey).export({ type: 'spki', format: 'pem' }).toString(),
+          publicKeyPem: parseVerifierKey(key.publicKey).publicKey.export({ type: 'spki', format: 'pem' }).toString(),
           notBefore: key.notBefore,
           notAfter: key.notAfter,
         }));
