@@ -4,6 +4,7 @@ import { registerAuth, type Authenticator } from './http/plugins/auth.js';
 import { registerErrorHandler } from './http/plugins/error-handler.js';
 import { createValidatorCompiler } from './http/validator.js';
 import { evidenceRoutes, type EvidenceRouteDeps } from './http/routes/evidence.js';
+import { reportRoutes, type ReportRouteDeps } from './http/routes/reports.js';
 import { exceptionRoutes, type ExceptionRouteDeps } from './http/routes/exceptions.js';
 import { findingRoutes, type FindingRouteDeps } from './http/routes/findings.js';
 import { healthRoutes, type HealthDeps } from './http/routes/health.js';
@@ -17,7 +18,8 @@ export type AppServices = HealthDeps &
   KeyRouteDeps &
   ExceptionRouteDeps &
   FindingRouteDeps &
-  EvidenceRouteDeps & { readonly authenticator: Authenticator };
+  EvidenceRouteDeps &
+  ReportRouteDeps & { readonly authenticator: Authenticator };
 
 export interface BuildAppOptions {
   readonly services: AppServices;
@@ -54,5 +56,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(exceptionRoutes(services));
   await app.register(findingRoutes(services));
   await app.register(evidenceRoutes(services));
+  await app.register(reportRoutes(services));
   return app;
 }

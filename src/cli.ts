@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
+import { copyFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { REPORT_FORMATS, type ReportFormat } from './services/report-service.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { DomainError } from './domain/errors.js';
 import { isRole, type Role } from './domain/roles.js';
@@ -125,6 +127,31 @@ keys
   );
 
 program
+  .command('report')
+  .description('generate a report (every format is stored and recorded in the ledger) and write one format to --out')
+  .option('--period <month>', 'a calendar month, YYYY-MM')
+  .option('--from <date>', 'first day (YYYY-MM-DD)')
+  .option('--to <date>', 'last day, inclusive (YYYY-MM-DD); at most 12 months after --from')
+  .option('--scope <scope>', 'a report scope named in the policy file, or a subscription id')
+  .requiredOption('--format <format>', 'pdf | json | csv | oscal-ar | oscal-poam', parseFormat)
+  .requiredOption('--out <file>', 'where to write the report')
+  .action(
+    finite(async (options: { period?: string; from?: string; to?: string; scope?: string; format: ReportFormat; out: string }) => {
+      await withServices(async (services) => {
+        const { reportService } = services;
+        const created = reportService.create({ period: options.period, from: options.from, to: options.to, scope: options.scope ?? null }, cliActor());
+        process.stderr.write(`report ${created.id}: generating ${created.periodLabel}${created.scope ? ` for ${created.scope}` : ''}\n`);
+        const report = await reportService.completion(created.id);
+        if (report.status !== 'ready') throw new DomainError('conflict', 'report_failed', `report ${report.id} failed: ${report.error}`);
+        const artifact = reportService.artifact(report.id, options.format);
+        copyFileSync(artifact.path, options.out);
+        for (const a of report.artifacts) process.stderr.write(`  ${a.format.padEnd(10)} ${a.sha256}  ${a.bytes} bytes\n`);
+        process.stderr.write(`  population ${report.population!.sha256}  ${report.population!.rows} rows\nwrote ${options.format} to ${options.out} (ledger entry ${report.ledgerSeq})\n`);
+      });
+    }),
+  );
+
+program
   .command('verify')
   .description('verify the evidence ledger (or an exported bundle) offline; exit 0 intact, 1 tampered, 2 unreadable')
   .option('--bundle <file>', 'verify an exported bundle instead of the data dir')
@@ -222,6 +249,11 @@ async function withServices(work: (services: ReturnType<typeof createServices>) 
     await work(services);
     await services.ledger.flushWitnesses();
   });
+}
+
+function parseFormat(value: string): ReportFormat {
+  if (!(REPORT_FORMATS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${REPORT_FORMATS.join(', ')}`);
+  return value as ReportFormat;
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -40,6 +40,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     if (migrated.from !== migrated.to) logger.info(migrated, 'database migrated');
     const services = createServices({ config, db, logger, ...pick(options) });
     services.snapshotService.recoverInterrupted();
+    services.reportService.recoverInterrupted();
     const recorded = services.recordPolicy('system');
     // Whatever happened while the service was down (breach instants, expiries) is recorded before it serves.
     services.recordFindings();
@@ -72,6 +73,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
           await app.close();
           // A snapshot in flight finishes and commits (or records its failure) before the database closes.
           await services.snapshotService.drain();
+          await services.reportService.drain();
           await services.ledger.flushWitnesses();
           openDb.close();
           lock.release();

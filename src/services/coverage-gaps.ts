@@ -102,3 +102,28 @@ function scheduleGap(missed: { from: string; count: number }, closedAt: string |
     detail: { reason: 'missed_scheduled_snapshot', schedule, missedRuns: missed.count },
   };
 }
+
+/**
+ * Collection coverage of a window: how many scheduled fleet snapshots fell in it, how many fleet snapshots ran, and
+ * how they ended. A scheduled time counts as run when a fleet snapshot started before the next scheduled time.
+ */
+export function snapshotCoverage(db: Db, window: { from: string; to: string; schedule: string | null }) {
+  const rows = db
+    .prepare(`SELECT status, started_at AS startedAt FROM snapshots WHERE scope = 'fleet' AND status <> 'running' AND started_at >= ? AND started_at <= ? ORDER BY id`)
+    .all(window.from, window.to) as { status: string; startedAt: string }[];
+  const count = (status: string) => rows.filter((row) => row.status === status).length;
+  let scheduled = 0;
+  let covered = 0;
+  if (window.schedule !== null) {
+    const times = CronExpressionParser.parse(window.schedule, { currentDate: new Date(Date.parse(window.from) - 1), tz: 'UTC' });
+    let index = 0;
+    for (let fire = times.next().toDate().toISOString(); fire <= window.to; ) {
+      const next = times.next().toDate().toISOString();
+      scheduled++;
+      while (index < rows.length && rows[index]!.startedAt < fire) index++;
+      if (index < rows.length && rows[index]!.startedAt < next) covered++;
+      fire = next;
+    }
+  }
+  return { scheduled, ran: covered, succeeded: count('succeeded'), partial: count('partial'), failed: count('failed') };
+}

@@ -12,6 +12,9 @@ import { createWitness } from '../evidence/witness.js';
 import { recordLedgerStart, recordSnapshot } from '../evidence/snapshot-evidence.js';
 import { syncFindingEvidence } from '../evidence/finding-evidence.js';
 import { createEvidenceService } from './evidence-service.js';
+import { createReportService } from './report-service.js';
+import { createReportRepository } from '../store/report-repository.js';
+import { loadReportTemplates } from '../reports/report-templates.js';
 import { readMigrations, schemaVersion } from '../store/migrate.js';
 import { createSnapshotRepository } from '../store/snapshot-repository.js';
 import { createStateRepository } from '../store/state-repository.js';
@@ -71,6 +74,9 @@ export function createServices(options: CreateServicesOptions) {
   const findings = createFindingsService({ db, snapshots, exceptions, policyAt, schedule: config.snapshotCron, now, history });
   const clients = options.clients ?? createArmClients(config, createArmCredential(config));
   const keyService = createKeyService({ db, keys, evidence: ledger, now });
+  const inventory = createInventoryService({ history, snapshots, state, policyAt, exceptions, findings, now });
+  // Loaded (and validated) at start: a broken wording file fails start-up, not a report an auditor waits for.
+  const templates = loadReportTemplates();
   /** Records finding transitions since the last look, then signs a checkpoint over everything appended. */
   const recordFindings = (options: { force?: boolean } = {}) => {
     try {
@@ -122,7 +128,19 @@ export function createServices(options: CreateServicesOptions) {
     },
     exceptionService: createExceptionService({ db, exceptions, maxExceptionDays: config.maxExceptionDays, now, evidence: ledger, onChange: () => void recordFindings() }),
     findings,
-    inventory: createInventoryService({ history, snapshots, state, policyAt, exceptions, findings, now }),
+    inventory,
+    reportService: createReportService({
+      db,
+      reports: createReportRepository(db),
+      builder: { db, config, inventory, findings, exceptions, policyVersions: () => policies.list() },
+      templates: () => templates,
+      ledger,
+      dataDir: config.dataDir,
+      owner: currentOwner(),
+      isOwnerAlive,
+      now,
+      logger,
+    }),
     authenticator: keyService,
     isReady: readiness(db),
   };

@@ -1,4 +1,4 @@
-import { compliancePercentages, type PoolStatus } from '../domain/drift.js';
+import { compliancePercentages, type Drift, type PoolStatus } from '../domain/drift.js';
 import { invalidInput } from '../domain/errors.js';
 import type { ClusterObservation } from '../domain/inventory.js';
 import { selectorMatches, type Policy, type Selector } from '../domain/policy.js';
@@ -162,6 +162,24 @@ export function createInventoryService(deps: InventoryServiceDeps) {
           .sort(([a], [b]) => a.localeCompare(b))
           .map(([subscriptionId, counts]) => ({ subscriptionId, total: totalOf(counts), counts, ...compliancePercentages(counts) })),
       };
+    },
+
+    /**
+     * Every pool in `scope` at `at` with its drift, in key order, a chunk at a time: the report's walk over the
+     * population. `view()` builds the API view only where a caller needs one.
+     */
+    *evaluateAt(query: { asOf: Date; scope?: string }): Generator<{ key: string; state: PoolState; drift: Drift; view: () => PoolView }> {
+      const { snapshotId, driftOf } = context(query);
+      if (snapshotId === null) return;
+      const observations = deps.state.subscriptionObservations(snapshotId);
+      for (const rows of chunks({ limit: Number.MAX_SAFE_INTEGER }, snapshotId)) {
+        for (const row of rows) {
+          const drift = driftOf(row);
+          if (drift === null) continue;
+          const observedAt = observations.get(row.pool.subscriptionId.toLowerCase())?.observedAt ?? null;
+          yield { key: row.key, state: row, drift, view: () => toPoolView(row, drift, observedAt) };
+        }
+      }
     },
 
     /** The selector a `scope` names at `at` (a policy scope, or a subscription id); 400 for an unknown one. */

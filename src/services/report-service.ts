@@ -1,0 +1,215 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, closeSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { Logger } from 'pino';
+import { conflict, invalidInput, notFound } from '../domain/errors.js';
+import { dayEnd, monthPeriod, rangePeriod, type ReportPeriod } from '../domain/report-period.js';
+import type { Ledger } from '../evidence/ledger.js';
+import { renderPoolCsv } from '../reports/render-csv.js';
+import { renderJsonReport } from '../reports/render-json.js';
+import { renderOscalAssessmentResults, renderOscalPoam } from '../reports/render-oscal.js';
+import { renderPdf } from '../reports/render-pdf.js';
+import type { ArtifactDigest, ReportModel } from '../reports/report-schema.js';
+import type { ReportTemplates } from '../reports/report-templates.js';
+import { writeTransaction, type Db } from '../store/database.js';
+import type { ReportRepository, StoredArtifact, StoredReport } from '../store/report-repository.js';
+import { buildReportModel, type ReportBuilderDeps } from './report-builder.js';
+import { ledgerFacts } from './report-evidence.js';
+
+export const REPORT_FORMATS = ['pdf', 'json', 'csv', 'oscal-ar', 'oscal-poam'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+const FILES: Record<ReportFormat, { fileName: string; contentType: string }> = {
+  csv: { fileName: 'pools.csv', contentType: 'text/csv; charset=utf-8' },
+  json: { fileName: 'report.json', contentType: 'application/json' },
+  'oscal-ar': { fileName: 'oscal-assessment-results.json', contentType: 'application/json' },
+  'oscal-poam': { fileName: 'oscal-poam.json', contentType: 'application/json' },
+  pdf: { fileName: 'report.pdf', contentType: 'application/pdf' },
+};
+const POPULATION_FILE = 'population.csv.gz';
+
+export interface ReportRequest {
+  readonly period?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly scope?: string | null;
+}
+
+export interface ReportServiceDeps {
+  readonly db: Db;
+  readonly reports: ReportRepository;
+  readonly builder: Omit<ReportBuilderDeps, 'templates'>;
+  readonly templates: () => ReportTemplates;
+  readonly ledger: Pick<Ledger, 'append' | 'checkpoint' | 'head' | 'inclusionProofs' | 'key'>;
+  readonly dataDir: string;
+  readonly owner: string;
+  readonly isOwnerAlive: (owner: string) => boolean;
+  readonly now: () => Date;
+  readonly logger: Pick<Logger, 'info' | 'error' | 'warn'>;
+}
+
+export type ReportService = ReturnType<typeof createReportService>;
+
+/**
+ * Audit reports: a request is stored as running, the model is built from the store once, every format is rendered
+ * from it into a private directory, fsynced and moved into place, and only then is the report marked ready — in
+ * the same transaction as the ledger entry that records each format's SHA-256. Reports are generated one at a time.
+ */
+export function createReportService(deps: ReportServiceDeps) {
+  const root = join(deps.dataDir, 'reports');
+  let queue: Promise<unknown> = Promise.resolve();
+  const inFlight = new Map<string, Promise<StoredReport>>();
+
+  function periodOf(request: ReportRequest): ReportPeriod {
+    if (request.period !== undefined) {
+      if (request.from !== undefined || request.to !== undefined) throw invalidInput('invalid_period', 'give period, or from and to, not both');
+      return monthPeriod(request.period);
+    }
+    if (request.from === undefined || request.to === undefined) throw invalidInput('invalid_period', 'give period (YYYY-MM), or both from and to');
+    return rangePeriod(request.from, request.to);
+  }
+
+  async function generate(report: StoredReport, period: ReportPeriod): Promise<StoredReport> {
+    const work = join(root, `.tmp-${report.id}`);
+    mkdirSync(work, { recursive: true, mode: 0o700 });
+    try {
+      const templates = deps.templates();
+      const { model, population } = await buildReportModel(
+        { ...deps.builder, templates },
+        { reportId: report.id, period, scope: report.scope, generatedAt: deps.now(), generatedBy: report.requestedBy, workDir: work },
+        (facts) => ledgerFacts(deps.db, deps.ledger, templates, facts),
+      );
+      const artifacts = await renderAll(model, work, templates);
+      const populationArtifact = { rows: population.rows, sha256: population.sha256, fileName: POPULATION_FILE, bytes: statSync(population.file).size };
+      for (const file of [...artifacts.map((a) => a.fileName), POPULATION_FILE]) syncFile(join(work, file));
+      // Only the rendered formats and the population survive; the move makes them visible whole or not at all.
+      rmSync(join(work, 'pools.ndjson'), { force: true });
+      renameSync(work, join(root, report.id));
+      const finishedAt = deps.now().toISOString();
+      writeTransaction(deps.db, () => {
+        const entry = deps.ledger.append({
+          kind: 'report_generated',
+          subject: report.id,
+          actor: report.requestedBy,
+          body: { reportId: report.id, period: model.header.period, scope: model.header.scope, generatedAt: model.header.generatedAt, ledgerHead: { size: model.header.ledgerHead.size, rootHash: model.header.ledgerHead.rootHash }, artifacts, population: populationArtifact },
+        });
+        deps.reports.markReady(report.id, finishedAt, artifacts, populationArtifact, entry.seq);
+      });
+      deps.ledger.checkpoint();
+      deps.logger.info({ reportId: report.id, rows: population.rows }, 'report ready');
+    } catch (error) {
+      rmSync(work, { recursive: true, force: true });
+      deps.logger.error({ reportId: report.id, err: error }, 'report failed');
+      writeTransaction(deps.db, () => deps.reports.markFailed(report.id, deps.now().toISOString(), error instanceof Error ? error.message : String(error)));
+      if (error instanceof Error && 'kind' in error) throw error;
+    }
+    return deps.reports.get(report.id)!;
+  }
+
+  return {
+    /** Validates and stores the request; generation runs in the background (see `completion`). */
+    create(request: ReportRequest, actor: string): StoredReport {
+      const period = periodOf(request);
+      const scope = request.scope ?? null;
+      if (scope !== null) deps.builder.inventory.scopeSelector(scope, deps.now());
+      if (dayEnd(period.days[0]!) > deps.now().toISOString()) {
+        throw invalidInput('period_not_started', 'no day of the period has ended yet: a report covers whole UTC days', { from: period.from });
+      }
+      const id = `rpt_${randomUUID()}`;
+      deps.reports.insert({ id, periodFrom: period.from, periodTo: period.to, periodLabel: period.label, scope, requestedBy: actor, requestedAt: deps.now().toISOString(), owner: deps.owner });
+      const report = deps.reports.get(id)!;
+      const done = (queue = queue.then(() => generate(report, period)).catch(() => undefined)) as Promise<StoredReport | undefined>;
+      inFlight.set(id, done.then(() => deps.reports.get(id)!).finally(() => inFlight.delete(id)));
+      return report;
+    },
+
+    /** Resolves once the report is ready or failed. */
+    completion: (id: string): Promise<StoredReport> => inFlight.get(id) ?? Promise.resolve(deps.reports.get(id) ?? Promise.reject(notFound('report_not_found', `no report ${id}`))),
+
+    get(id: string): StoredReport {
+      const report = deps.reports.get(id);
+      if (!report) throw notFound('report_not_found', `no report ${id}`);
+      return report;
+    },
+
+    list: (after: { requestedAt: string; id: string } | null, limit: number) => deps.reports.list(after, limit),
+
+    /** The stored bytes of one format: only a file the report itself recorded, inside its own directory. */
+    artifact(id: string, format: ReportFormat): StoredArtifact & { path: string; contentType: string } {
+      const report = this.get(id);
+      if (report.status !== 'ready') throw conflict('report_not_ready', `report ${id} is ${report.status}`, { status: report.status });
+      const artifact = report.artifacts.find((a) => a.format === format)!;
+      return { ...artifact, path: join(root, report.id, artifact.fileName), contentType: FILES[format].contentType };
+    },
+
+    population(id: string): { path: string; sha256: string; rows: number } {
+      const report = this.get(id);
+      if (report.status !== 'ready' || report.population === null) throw conflict('report_not_ready', `report ${id} is ${report.status}`, { status: report.status });
+      return { path: join(root, report.id, report.population.fileName), sha256: report.population.sha256, rows: report.population.rows };
+    },
+
+    /** Marks reports whose process died as failed and removes their half-written directories. */
+    recoverInterrupted(): void {
+      for (const report of deps.reports.running()) {
+        if (inFlight.has(report.id) || deps.isOwnerAlive(report.owner)) continue;
+        writeTransaction(deps.db, () => deps.reports.markFailed(report.id, deps.now().toISOString(), `interrupted: the process generating it (${report.owner}) stopped`));
+      }
+      if (!existsSync(root)) return;
+      for (const name of readdirSync(root)) {
+        const id = name.replace(/^\.tmp-/, '');
+        if (name.startsWith('.tmp-') && !inFlight.has(id) && deps.reports.get(id)?.status !== 'running') rmSync(join(root, name), { recursive: true, force: true });
+      }
+    },
+
+    drain: async (): Promise<void> => {
+      await queue;
+    },
+  };
+}
+
+/** Renders every format from the one model; the PDF last, printing the digests of the others. */
+async function renderAll(model: ReportModel, dir: string, templates: ReportTemplates): Promise<StoredArtifact[]> {
+  const artifacts: StoredArtifact[] = [];
+  const render = async (format: ReportFormat, draw: (out: NodeJS.WritableStream) => Promise<unknown>) => {
+    const { fileName } = FILES[format];
+    const { sha256, bytes } = await renderToFile(join(dir, fileName), draw);
+    artifacts.push({ format, fileName, sha256, bytes });
+  };
+  await render('csv', (out) => renderPoolCsv(model, out));
+  await render('json', (out) => renderJsonReport(model, out));
+  await render('oscal-ar', (out) => renderOscalAssessmentResults(model, out));
+  await render('oscal-poam', (out) => renderOscalPoam(model, out));
+  const digests: ArtifactDigest[] = [...artifacts];
+  await render('pdf', (out) => renderPdf(model, digests, out, templates));
+  return REPORT_FORMATS.map((format) => artifacts.find((a) => a.format === format)!);
+}
+
+/** Streams a renderer into a file, hashing the bytes as they pass. */
+async function renderToFile(file: string, draw: (out: NodeJS.WritableStream) => Promise<unknown>): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const tap = new PassThrough();
+  tap.on('data', (chunk: Buffer) => {
+    hash.update(chunk);
+    bytes += chunk.length;
+  });
+  const sink = createWriteStream(file, { mode: 0o600 });
+  const finished = new Promise<void>((resolve, reject) => {
+    sink.on('finish', resolve).on('error', reject);
+  });
+  tap.pipe(sink);
+  await draw(tap);
+  if (!tap.writableEnded) tap.end();
+  await finished;
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+function syncFile(file: string): void {
+  const fd = openSync(file, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
