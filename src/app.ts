@@ -5,6 +5,7 @@ import { registerErrorHandler } from './http/plugins/error-handler.js';
 import { createValidatorCompiler } from './http/validator.js';
 import { evidenceRoutes, type EvidenceRouteDeps } from './http/routes/evidence.js';
 import { reportRoutes, type ReportRouteDeps } from './http/routes/reports.js';
+import { questionnaireRoutes, type QuestionnaireRouteDeps } from './http/routes/questionnaire.js';
 import { exceptionRoutes, type ExceptionRouteDeps } from './http/routes/exceptions.js';
 import { findingRoutes, type FindingRouteDeps } from './http/routes/findings.js';
 import { healthRoutes, type HealthDeps } from './http/routes/health.js';
@@ -19,7 +20,8 @@ export type AppServices = HealthDeps &
   ExceptionRouteDeps &
   FindingRouteDeps &
   EvidenceRouteDeps &
-  ReportRouteDeps & { readonly authenticator: Authenticator };
+  ReportRouteDeps &
+  QuestionnaireRouteDeps & { readonly authenticator: Authenticator };
 
 export interface BuildAppOptions {
   readonly services: AppServices;
@@ -57,5 +59,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(findingRoutes(services));
   await app.register(evidenceRoutes(services));
   await app.register(reportRoutes(services));
+  await app.register(questionnaireRoutes(services));
   return app;
 }

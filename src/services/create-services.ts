@@ -13,6 +13,7 @@ import { recordLedgerStart, recordSnapshot } from '../evidence/snapshot-evidence
 import { syncFindingEvidence } from '../evidence/finding-evidence.js';
 import { createEvidenceService } from './evidence-service.js';
 import { createReportService } from './report-service.js';
+import { createQuestionnaireService, loadQuestionnaire } from './questionnaire-service.js';
 import { createReportRepository } from '../store/report-repository.js';
 import { loadReportTemplates } from '../reports/report-templates.js';
 import { readMigrations, schemaVersion } from '../store/migrate.js';
@@ -77,6 +78,8 @@ export function createServices(options: CreateServicesOptions) {
   const inventory = createInventoryService({ history, snapshots, state, policyAt, exceptions, findings, now });
   // Loaded (and validated) at start: a broken wording file fails start-up, not a report an auditor waits for.
   const templates = loadReportTemplates();
+  const questionnaire = loadQuestionnaire();
+  const reportRepository = createReportRepository(db);
   /** Records finding transitions since the last look, then signs a checkpoint over everything appended. */
   const recordFindings = (options: { force?: boolean } = {}) => {
     try {
@@ -129,9 +132,20 @@ export function createServices(options: CreateServicesOptions) {
     exceptionService: createExceptionService({ db, exceptions, maxExceptionDays: config.maxExceptionDays, now, evidence: ledger, onChange: () => void recordFindings() }),
     findings,
     inventory,
+    questionnaire: createQuestionnaireService({
+      db,
+      config,
+      inventory,
+      findings,
+      exceptions,
+      evidence: evidenceRepo,
+      reports: reportRepository,
+      template: questionnaire,
+      now,
+    }),
     reportService: createReportService({
       db,
-      reports: createReportRepository(db),
+      reports: reportRepository,
       builder: { db, config, inventory, findings, exceptions, policyVersions: () => policies.list() },
       templates: () => templates,
       ledger,
