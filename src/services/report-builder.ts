@@ -22,7 +22,7 @@ import { NdjsonSpool } from './ndjson-spool.js';
 import { snapshotCoverage } from './coverage-gaps.js';
 import type { Db } from '../store/database.js';
 
-export const POPULATION_COLUMNS = ['date', 'subscriptionId', 'clusterId', 'poolName', 'status', 'nodeImageVersion', 'latestNodeImageVersion', 'exposureDays', 'policyRule', 'slaDays', 'exceptionId'] as const;
+export const POPULATION_COLUMNS = ['date', 'evaluatedAt', 'subscriptionId', 'clusterId', 'poolName', 'status', 'nodeImageVersion', 'latestNodeImageVersion', 'exposureDays', 'policyRule', 'slaDays', 'exceptionId'] as const;
 
 export interface ReportBuilderDeps {
   readonly db: Db;
@@ -70,10 +70,10 @@ const AGE_BUCKETS = [
  */
 export async function buildReportModel(deps: ReportBuilderDeps, build: ReportBuild, ledger: (cited: CitedFacts) => LedgerFacts): Promise<{ model: ReportModel; population: { file: string; rows: number; sha256: string } }> {
   const at = build.generatedAt.toISOString();
-  const days = build.period.days.filter((day) => dayEnd(day) <= at);
-  if (days.length === 0) throw invalidInput('period_not_started', 'no day of the period has ended yet: a report covers whole UTC days', { from: build.period.from });
-  const lastDay = days.at(-1)!;
-  const asOf = dayEnd(lastDay);
+  // Each day's status is taken at 23:59:59Z; a day still running when the report is made, at the report's time.
+  const days = build.period.days.filter((day) => `${day}T00:00:00.000Z` <= at).map((day) => ({ day, at: dayEnd(day) < at ? dayEnd(day) : at }));
+  if (days.length === 0) throw invalidInput('period_not_started', 'the period has not started yet', { from: build.period.from });
+  const asOf = days.at(-1)!.at;
   const selector = build.scope === null ? null : deps.inventory.scopeSelector(build.scope, new Date(asOf));
   const scopeQuery = build.scope === null ? {} : { scope: build.scope };
 
@@ -142,7 +142,7 @@ export async function buildReportModel(deps: ReportBuilderDeps, build: ReportBui
 }
 
 /** Every evaluable day: counts for the trend, and one population row per pool, gzip'd to `file` as it goes. */
-async function writePopulation(deps: ReportBuilderDeps, days: readonly string[], scope: { scope?: string }, file: string) {
+async function writePopulation(deps: ReportBuilderDeps, days: readonly { day: string; at: string }[], scope: { scope?: string }, file: string) {
   const hash = createHash('sha256');
   const gzip = createGzip({ level: 6 });
   const sink: WriteStream = createWriteStream(file);
@@ -158,11 +158,11 @@ async function writePopulation(deps: ReportBuilderDeps, days: readonly string[],
   await emit(csvLine(POPULATION_COLUMNS));
   let rows = 0;
   const trend: ReportHeader['trend'] = [];
-  for (const day of days) {
+  for (const { day, at } of days) {
     const counts = emptyCounts();
-    for (const { state, drift } of deps.inventory.evaluateAt({ asOf: new Date(dayEnd(day)), ...scope })) {
+    for (const { state, drift } of deps.inventory.evaluateAt({ asOf: new Date(at), ...scope })) {
       counts[drift.status]++;
-      await emit(csvLine([day, state.pool.subscriptionId, state.pool.clusterId, state.pool.poolName, drift.status, state.pool.nodeImageVersion, state.latestNodeImageVersion, drift.exposureDays, drift.policyRule, drift.slaDays, drift.exceptionId]));
+      await emit(csvLine([day, at, state.pool.subscriptionId, state.pool.clusterId, state.pool.poolName, drift.status, state.pool.nodeImageVersion, state.latestNodeImageVersion, drift.exposureDays, drift.policyRule, drift.slaDays, drift.exceptionId]));
       rows++;
     }
     trend.push({ date: day, total: totalOf(counts), counts, ...compliancePercentages(counts) });

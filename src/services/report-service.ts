@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Logger } from 'pino';
 import { conflict, invalidInput, notFound } from '../domain/errors.js';
-import { dayEnd, monthPeriod, rangePeriod, type ReportPeriod } from '../domain/report-period.js';
+import { monthPeriod, rangePeriod, type ReportPeriod } from '../domain/report-period.js';
 import type { Ledger } from '../evidence/ledger.js';
 import { renderPoolCsv } from '../reports/render-csv.js';
 import { renderJsonReport } from '../reports/render-json.js';
@@ -113,9 +113,7 @@ export function createReportService(deps: ReportServiceDeps) {
       const period = periodOf(request);
       const scope = request.scope ?? null;
       if (scope !== null) deps.builder.inventory.scopeSelector(scope, deps.now());
-      if (dayEnd(period.days[0]!) > deps.now().toISOString()) {
-        throw invalidInput('period_not_started', 'no day of the period has ended yet: a report covers whole UTC days', { from: period.from });
-      }
+      if (period.from > deps.now().toISOString()) throw invalidInput('period_not_started', 'the period has not started yet', { from: period.from });
       const id = `rpt_${randomUUID()}`;
       deps.reports.insert({ id, periodFrom: period.from, periodTo: period.to, periodLabel: period.label, scope, requestedBy: actor, requestedAt: deps.now().toISOString(), owner: deps.owner });
       const report = deps.reports.get(id)!;

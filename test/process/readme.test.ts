@@ -55,6 +55,20 @@ describe('the README, run as written', () => {
       const findings = execFileSync('bash', ['-euc', shellBlockAfter('### Findings')], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       expect(findings).toMatch(/"kind":"sla_breach"/);
       expect(findings).toMatch(/"statistics":/);
+      // The reports walk-through: the PDF downloaded hashes to the digest the API (and the ledger) recorded.
+      const reports = execFileSync('bash', ['-euc', shellBlockAfter('### Reports')], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const [pdfSha, recordedSha] = [/^([0-9a-f]{64})  report\.pdf$/m.exec(reports)?.[1], /^([0-9a-f]{64})$/m.exec(reports)?.[1]];
+      expect(pdfSha).toBeDefined();
+      expect(pdfSha).toBe(recordedSha);
+      expect(reports).toMatch(/"method":"Each data row/);
+      expect(reports).toMatch(/^id,question,answer/m);
+      // The evidence walk-through: verified live, exported, verified offline against the published key.
+      const evidence = execFileSync('bash', ['-euc', shellBlockAfter('### Evidence ledger').replaceAll('dist/cli.js', join(ROOT, 'dist', 'cli.js'))], {
+        cwd: work,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      expect(evidence).toMatch(/"intact":true/);
       const clusters = await (await fetch(`${url}/api/v1/clusters`, { headers: { authorization: `Bearer ${keys.auditor}` } })).json();
       for (const cluster of (clusters as { items: { tags: Record<string, string> }[] }).items) {
         expect(cluster.tags['imagewarden-demo']).toBe('true');

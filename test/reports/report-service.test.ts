@@ -70,11 +70,11 @@ describe('reports', () => {
     const population = await h.get(`/api/v1/reports/${id}/population`);
     expect(population.statusCode).toBe(200);
     const lines = population.body.split('\r\n').filter(Boolean);
-    expect(lines[0]).toBe('date,subscriptionId,clusterId,poolName,status,nodeImageVersion,latestNodeImageVersion,exposureDays,policyRule,slaDays,exceptionId');
+    expect(lines[0]).toBe('date,evaluatedAt,subscriptionId,clusterId,poolName,status,nodeImageVersion,latestNodeImageVersion,exposureDays,policyRule,slaDays,exceptionId');
     expect(lines).toHaveLength(1 + 10 * 2);
     expect(population.headers.etag).toBe(`"${createHash('sha256').update(population.body).digest('hex')}"`);
     const day10 = lines.filter((line) => line.startsWith('2026-10-10,')).map(parseCsvLine);
-    expect(day10.map((cells) => [cells[3], cells[4]]).sort()).toEqual([['system', 'non_compliant'], ['web', 'current']]);
+    expect(day10.map((cells) => [cells[4], cells[5]]).sort()).toEqual([['system', 'non_compliant'], ['web', 'current']]);
 
     const sample = (await h.get(`/api/v1/reports/${id}/sample?seed=auditor-2026&size=5`)).json() as { items: { rank: string; row: Record<string, string>; asOf: string }[]; method: string };
     const redrawn = lines

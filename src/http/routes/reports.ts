@@ -181,7 +181,7 @@ export const reportRoutes =
           size,
           method: SAMPLE_METHOD,
           population: { rows: sample.populationRows, sha256: population.sha256 },
-          items: sample.rows.map((row) => ({ rank: row.rank, row: row.cells, asOf: `${row.cells.date}T23:59:59.000Z` })),
+          items: sample.rows.map((row) => ({ rank: row.rank, row: row.cells, asOf: row.cells.evaluatedAt ?? `${row.cells.date}T23:59:59.000Z` })),
         };
       },
     );
