@@ -18,13 +18,14 @@ const NEW = `${UBUNTU}-202609.20.0`;
  * October 2026, observed by a snapshot on the 1st, 10th and 20th: `system` is non-compliant all month (own
  * release 2026-07-01, SLA 30 days), `web` is upgraded on the 10th, and a cluster with a hostile name appears.
  */
-export async function octoberOnRecord(extraClusters: ReturnType<typeof cluster>[] = []) {
+export async function octoberOnRecord(extraClusters: ReturnType<typeof cluster>[] = [], extraEnv: Record<string, string> = {}) {
   const emulator = await startTestEmulator({
     tenantId: TENANT,
     images: { '*': { [UBUNTU]: NEW } },
     subscriptions: [{ id: SUB_1, clusters: [cluster('aks-pay', [pool('system', { nodeImageVersion: OLD, mode: 'System' }), pool('web', { nodeImageVersion: OLD })]), ...extraClusters] }],
   });
-  const config = loadConfig({ IMAGEWARDEN_DATA_DIR: tempDir(), IMAGEWARDEN_ARM_ENDPOINT: emulator.url, IMAGEWARDEN_ARM_TOKEN: emulator.token, IMAGEWARDEN_SNAPSHOT_CRON: '0 0 * * *' });
+  const env = { IMAGEWARDEN_DATA_DIR: tempDir(), IMAGEWARDEN_ARM_ENDPOINT: emulator.url, IMAGEWARDEN_ARM_TOKEN: emulator.token, IMAGEWARDEN_SNAPSHOT_CRON: '0 0 * * *', ...extraEnv };
+  const config = loadConfig(env);
   const db = openDatabase(config.databaseFile);
   migrate(db);
   const clock = { now: Date.parse('2026-10-01T00:00:00Z') };
@@ -45,7 +46,7 @@ export async function octoberOnRecord(extraClusters: ReturnType<typeof cluster>[
   const app = await buildApp({ services });
   const get = (url: string) => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${auditor}` } });
   const post = (url: string, payload: object) => app.inject({ method: 'POST', url, payload, headers: { authorization: `Bearer ${auditor}` } });
-  return { services, db, app, get, post, clock, clusterId: clusterId! };
+  return { services, db, app, get, post, clock, env, config, clusterId: clusterId! };
 }
 
 export async function pdfText(bytes: Buffer): Promise<string> {
