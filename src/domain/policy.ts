@@ -35,6 +35,18 @@ export interface Policy {
   readonly defaultClock: PatchClock;
   readonly rules: readonly PolicyRule[];
   readonly scopes: Readonly<Record<string, Selector>>;
+  /** Rules for recorded upgrades (absent when the file sets none, so existing policies keep their content hash). */
+  readonly upgrades?: readonly UpgradeRule[];
+}
+
+/** Approval and maintenance-window rules for the recorded upgrades of the pools a rule matches. */
+export interface UpgradeRule {
+  readonly name: string;
+  readonly match: Selector;
+  /** An admin other than the requester must approve the run (SOC 2 CC8.1, NIST CM-3). */
+  readonly requireApproval?: boolean;
+  /** Whether a run outside the cluster's maintenance window is refused (default: allowed and recorded). */
+  readonly outsideWindow?: 'allow' | 'refuse';
 }
 
 /** The facts of a pool a selector can test. */
@@ -109,6 +121,19 @@ export function applyPolicy(policy: Policy, pool: PoolIdentity): AppliedPolicy {
     policyRule: best.rule.name,
     slaDays: best.rule.slaDays ?? policy.defaultSlaDays,
     clock: best.rule.clock ?? policy.defaultClock,
+  };
+}
+
+/**
+ * The upgrade rules for a run over `pools`: every rule that matches any of them applies — approval is required if
+ * any asks for it, a run outside the window is refused if any refuses it.
+ */
+export function upgradeRulesFor(policy: Policy, pools: readonly PoolIdentity[]): { requireApproval: boolean; outsideWindow: 'allow' | 'refuse'; rule: string | null } {
+  const matching = (policy.upgrades ?? []).filter((rule) => pools.some((pool) => selectorMatches(rule.match, pool)));
+  return {
+    requireApproval: matching.some((rule) => rule.requireApproval === true),
+    outsideWindow: matching.some((rule) => rule.outsideWindow === 'refuse') ? 'refuse' : 'allow',
+    rule: matching.map((rule) => rule.name).join(', ') || null,
   };
 }
 

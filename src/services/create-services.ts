@@ -13,6 +13,10 @@ import { recordLedgerStart, recordSnapshot } from '../evidence/snapshot-evidence
 import { syncFindingEvidence } from '../evidence/finding-evidence.js';
 import { createEvidenceService } from './evidence-service.js';
 import { createReportService } from './report-service.js';
+import { createUpgradeService } from './upgrade-service.js';
+import { createUpgradeRunner } from './upgrade-runner.js';
+import { createUpgradeRepository } from '../store/upgrade-repository.js';
+import { DEFAULT_RETRY_POLICY } from '../azure/retry.js';
 import { createQuestionnaireService, loadQuestionnaire } from './questionnaire-service.js';
 import { createReportRepository } from '../store/report-repository.js';
 import { loadReportTemplates } from '../reports/report-templates.js';
@@ -39,6 +43,8 @@ export interface CreateServicesOptions {
   readonly clients?: ArmClients;
   readonly snapshotOptions?: SnapshotServiceOptions;
   readonly onProgress?: (message: string) => void;
+  /** Upgrade runner pacing (tests run the emulator's upgrades in milliseconds). */
+  readonly upgradeOptions?: { readonly updateIntervalInMs?: number; readonly poolDeadlineInMs?: number };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -109,7 +115,46 @@ export function createServices(options: CreateServicesOptions) {
       },
     },
   });
+  const upgradeRepo = createUpgradeRepository(db);
+  const retryPolicy = options.snapshotOptions?.retryPolicy ?? DEFAULT_RETRY_POLICY;
+  let runnerStarted = false;
+  const upgradeService = createUpgradeService({
+    db,
+    repo: upgradeRepo,
+    evidence: ledger,
+    clients,
+    config,
+    policy: () => policy,
+    retryPolicy,
+    now,
+    approvalTtlHours: 72,
+    // Only `serve` executes upgrades: elsewhere a run is stored and waits for it.
+    wake: () => runnerStarted && upgradeRunner.wake(),
+  });
+  const upgradeRunner = createUpgradeRunner({
+    db,
+    repo: upgradeRepo,
+    evidence: ledger,
+    clients,
+    armEndpoint: config.armEndpoint,
+    retryPolicy,
+    now,
+    owner: currentOwner(),
+    logger,
+    snapshotAfter: () => snapshotService.run('upgrade', 'system'),
+    expirePending: () => upgradeService.expirePending(),
+    ...options.upgradeOptions,
+  });
   return {
+    upgradeService,
+    upgradeRepo,
+    upgradeRunner: {
+      ...upgradeRunner,
+      start: () => {
+        runnerStarted = true;
+        upgradeRunner.start();
+      },
+    },
     snapshots,
     state,
     keyService,

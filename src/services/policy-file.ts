@@ -42,6 +42,20 @@ const PolicyFileSchema = Type.Object(
       ),
     ),
     scopes: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }), SelectorSchema)),
+    upgrades: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }),
+            match: SelectorSchema,
+            requireApproval: Type.Optional(Type.Boolean()),
+            outsideWindow: Type.Optional(Type.Union([Type.Literal('allow'), Type.Literal('refuse')])),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 1000 },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -77,6 +91,7 @@ export function parsePolicy(text: string, source: string, defaultSlaDays: number
     defaultClock: file.defaults?.clock ?? 'release',
     rules: file.rules ?? [],
     scopes: file.scopes ?? {},
+    ...(file.upgrades && file.upgrades.length > 0 ? { upgrades: file.upgrades } : {}),
   };
 }
 

@@ -1,0 +1,261 @@
+import type { Logger } from 'pino';
+import type { ArmClients } from '../azure/arm-clients.js';
+import { abortPoolOperation, pollOnce, resumeNodeImageUpgrade, submitNodeImageUpgrade, type UpgradePoller } from '../azure/node-image-upgrade.js';
+import { classifyArmError, type RetryPolicy } from '../azure/retry.js';
+import { readPool, readUpgradeTarget } from '../azure/upgrade-target.js';
+import { installedMeetsTarget, type ObservedPool } from '../domain/upgrade.js';
+import type { EvidenceSink } from '../evidence/ledger.js';
+import { writeTransaction, type Db } from '../store/database.js';
+import type { UpgradePoolRecord, UpgradeRepository, UpgradeRunRecord } from '../store/upgrade-repository.js';
+
+export interface UpgradeRunnerDeps {
+  readonly db: Db;
+  readonly repo: UpgradeRepository;
+  readonly evidence: EvidenceSink;
+  readonly clients: ArmClients;
+  readonly armEndpoint: string;
+  readonly retryPolicy: RetryPolicy;
+  readonly now: () => Date;
+  readonly owner: string;
+  readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Takes a snapshot after a run so drift and findings show its result. */
+  readonly snapshotAfter: (run: UpgradeRunRecord) => Promise<unknown>;
+  readonly expirePending: () => number;
+  /** Wait between polls (the SDK's default is 2 s; the emulator's runs are faster). */
+  readonly updateIntervalInMs?: number;
+  /** The longest one pool may take before the run gives up waiting (it is then recorded failed, never succeeded). */
+  readonly poolDeadlineInMs?: number;
+}
+
+type Outcome = { status: 'succeeded' | 'failed' | 'aborted' | 'blocked'; error?: { code: string; message: string } };
+const TERMINAL_POOL = new Set(['succeeded', 'failed', 'skipped', 'not_attempted', 'aborted']);
+
+export type UpgradeRunner = ReturnType<typeof createUpgradeRunner>;
+
+/**
+ * Executes runs one pool at a time, level-driven: each step is decided from the stored run and the pool's actual
+ * state in Azure, each decision is recorded with its evidence, and a restart resumes every unfinished run from the
+ * stored poller state — or, when that is lost, from the pool's own state — never by blindly submitting again.
+ */
+export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
+  const interval = deps.updateIntervalInMs ?? 2000;
+  const inFlight = new Map<string, Promise<void>>();
+  let stopping = false;
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  const retry = () => ({ policy: deps.retryPolicy, deadline: deps.now().getTime() + 10 * 60_000 });
+
+  const record = (run: UpgradeRunRecord, kind: string, body: Record<string, unknown>, change?: () => void) => {
+    writeTransaction(deps.db, () => {
+      change?.();
+      deps.evidence.append({ kind: `upgrade_${kind}`, subject: run.id, actor: 'system', body: { runId: run.id, ...body } });
+    });
+  };
+
+  async function drive(runId: string, resumed: boolean): Promise<void> {
+    let run = deps.repo.get(runId)!;
+    if (run.status === 'queued') {
+      record(run, 'progress', { status: 'running', owner: deps.owner }, () => deps.repo.updateRun(run.id, { status: 'running', startedAt: deps.now().toISOString(), owner: deps.owner }));
+    } else if (resumed) {
+      record(run, 'resumed', { previousOwner: run.owner, owner: deps.owner, pools: run.pools.map((p) => ({ poolName: p.poolName, status: p.status })) }, () => deps.repo.updateRun(run.id, { owner: deps.owner }));
+    }
+    deps.evidence.checkpoint();
+    run = deps.repo.get(runId)!;
+    let outcome: Outcome = { status: 'succeeded' };
+    for (const pool of run.pools) {
+      if (TERMINAL_POOL.has(pool.status)) continue;
+      if (stopping) return; // left resumable: the next start picks it up
+      const result = await upgradePool(run, pool);
+      if (result === 'stopped') return;
+      if (result.status !== 'succeeded') {
+        outcome = result;
+        break;
+      }
+    }
+    run = deps.repo.get(runId)!;
+    if (outcome.status === 'succeeded') outcome = await postchecks(run);
+    await finish(run, outcome);
+  }
+
+  async function upgradePool(run: UpgradeRunRecord, pool: UpgradePoolRecord): Promise<Outcome | 'stopped'> {
+    let poller: UpgradePoller | null = null;
+    let derivedFrom: 'poller' | 'resource_state' = 'poller';
+    if (pool.pollerState === null) {
+      const observed = await readPool(deps.clients, run.clusterId, pool.poolName, retry());
+      if (observed === null) return failPool(run, pool, { code: 'PoolNotFound', message: `agent pool ${pool.poolName} no longer exists` });
+      if (installedMeetsTarget(observed.nodeImageVersion, pool.targetImage) && observed.provisioningState === 'Succeeded') {
+        record(run, 'pool_succeeded', { poolName: pool.poolName, skipped: true, imageAfter: observed.nodeImageVersion, note: 'already on the target image' }, () =>
+          deps.repo.updatePool(run.id, pool.position, { status: 'skipped', imageAfter: observed.nodeImageVersion, kubernetesVersionAfter: observed.kubernetesVersion, finishedAt: deps.now().toISOString() }),
+        );
+        return { status: 'succeeded' };
+      }
+      if (observed.provisioningState === 'UpgradingNodeImageVersion') {
+        // Submitted before a crash that lost the poller state: adopt the operation in flight, never submit twice.
+        derivedFrom = 'resource_state';
+        record(run, 'progress', { poolName: pool.poolName, adopted: true, derivedFrom, note: 'an upgrade was already in flight; its poll state was lost' }, () =>
+          deps.repo.updatePool(run.id, pool.position, { status: 'running' }),
+        );
+      } else {
+        const submission = await submitNodeImageUpgrade(deps.clients, run.clusterId, pool.poolName, { updateIntervalInMs: interval });
+        if (submission.kind === 'blocked_by_azure') {
+          const error = { code: submission.code, message: submission.message };
+          record(run, 'pool_failed', { poolName: pool.poolName, blockedByAzure: true, error }, () =>
+            deps.repo.updatePool(run.id, pool.position, { status: 'failed', error, finishedAt: deps.now().toISOString() }),
+          );
+          return { status: 'blocked', error };
+        }
+        if (submission.kind === 'already_current') return upgradePool(run, { ...pool, pollerState: null });
+        poller = submission.poller;
+        record(run, 'submitted', { poolName: pool.poolName, operationId: submission.operationId, operationUrl: submission.operationUrl, requestId: submission.requestId, targetImage: pool.targetImage }, () =>
+          deps.repo.updatePool(run.id, pool.position, { status: 'running', pollerState: submission.pollerState, operationId: submission.operationId, submittedAt: deps.now().toISOString() }),
+        );
+      }
+    } else {
+      try {
+        poller = resumeNodeImageUpgrade(deps.clients, run.clusterId, pool.pollerState, deps.armEndpoint, { updateIntervalInMs: interval });
+      } catch (error) {
+        derivedFrom = 'resource_state';
+        record(run, 'progress', { poolName: pool.poolName, derivedFrom, note: `stored poll state not used: ${(error as Error).message}` });
+      }
+    }
+    deps.evidence.checkpoint();
+    const waited = await waitFor(run, pool, poller);
+    if (waited === 'stopped') return 'stopped';
+    return confirm(run, pool, waited, derivedFrom);
+  }
+
+  /** Polls until Azure says the operation ended (or, without a usable poller, until the pool's state does). */
+  async function waitFor(run: UpgradeRunRecord, pool: UpgradePoolRecord, initial: UpgradePoller | null) {
+    let poller = initial;
+    const deadline = Date.now() + (deps.poolDeadlineInMs ?? 6 * 3_600_000);
+    let lastState: string | null = null;
+    let pollerError: { code: string; message: string } | null = null;
+    let abortSent = false;
+    for (;;) {
+      if (stopping) return 'stopped' as const;
+      if (Date.now() > deadline) return { terminal: 'timeout' as const, error: { code: 'UpgradeTimedOut', message: 'the pool did not finish within the run deadline' } };
+      if (!abortSent && deps.repo.get(run.id)!.abortRequestedBy !== null) {
+        abortSent = true;
+        try {
+          await abortPoolOperation(deps.clients, run.clusterId, pool.poolName);
+          record(run, 'progress', { poolName: pool.poolName, abort: 'sent' });
+        } catch (error) {
+          record(run, 'progress', { poolName: pool.poolName, abort: 'failed', error: classifyArmError(error).message });
+        }
+      }
+      if (poller !== null) {
+        const outcome = await pollOnce(poller, deps.retryPolicy, sleep);
+        if (outcome.status === 'succeeded' || outcome.status === 'failed' || outcome.status === 'canceled') return { terminal: outcome.status, error: outcome.error };
+        if (outcome.status === 'unknown') {
+          pollerError = outcome.error;
+          poller = null; // the pool's own state decides from here
+        }
+      }
+      const observed = await readPool(deps.clients, run.clusterId, pool.poolName, retry()).catch(() => undefined);
+      if (observed === null) return { terminal: 'failed' as const, error: { code: 'PoolNotFound', message: `agent pool ${pool.poolName} was deleted during the upgrade` } };
+      if (observed && observed.provisioningState !== lastState) {
+        lastState = observed.provisioningState;
+        record(run, 'progress', { poolName: pool.poolName, provisioningState: observed.provisioningState, nodeImageVersion: observed.nodeImageVersion });
+      }
+      if (poller === null && observed && observed.provisioningState !== 'UpgradingNodeImageVersion' && observed.provisioningState !== 'Canceling') {
+        const state = observed.provisioningState;
+        return { terminal: state === 'Canceled' ? ('canceled' as const) : state === 'Failed' ? ('failed' as const) : ('succeeded' as const), error: pollerError };
+      }
+      await sleep(interval);
+    }
+  }
+
+  /** The outcome is always confirmed by re-reading the pool, never taken from the poller alone. */
+  async function confirm(run: UpgradeRunRecord, pool: UpgradePoolRecord, waited: { terminal: string; error: { code: string; message: string } | null }, derivedFrom: string): Promise<Outcome> {
+    const observed = await readPool(deps.clients, run.clusterId, pool.poolName, retry());
+    if (waited.terminal === 'canceled') {
+      const error = { code: 'OperationCanceled', message: 'the upgrade was cancelled in Azure' };
+      record(run, 'pool_failed', { poolName: pool.poolName, aborted: true, imageAfter: observed?.nodeImageVersion ?? null, error }, () =>
+        deps.repo.updatePool(run.id, pool.position, { status: 'aborted', imageAfter: observed?.nodeImageVersion ?? null, error, finishedAt: deps.now().toISOString() }),
+      );
+      return { status: 'aborted', error };
+    }
+    if (observed !== null && observed.provisioningState === 'Succeeded' && installedMeetsTarget(observed.nodeImageVersion, pool.targetImage)) {
+      record(run, 'pool_succeeded', { poolName: pool.poolName, imageBefore: pool.imageBefore, targetImage: pool.targetImage, imageAfter: observed.nodeImageVersion, derivedFrom, pollerNote: waited.error }, () =>
+        deps.repo.updatePool(run.id, pool.position, { status: 'succeeded', imageAfter: observed.nodeImageVersion, kubernetesVersionAfter: observed.kubernetesVersion, finishedAt: deps.now().toISOString() }),
+      );
+      return { status: 'succeeded' };
+    }
+    const error = waited.error ?? { code: waited.terminal === 'timeout' ? 'UpgradeTimedOut' : 'UpgradeFailed', message: `pool is ${observed?.provisioningState ?? 'gone'} on ${observed?.nodeImageVersion ?? 'no image'}` };
+    return failPool(run, pool, error, observed);
+  }
+
+  function failPool(run: UpgradeRunRecord, pool: UpgradePoolRecord, error: { code: string; message: string }, observed?: ObservedPool | null): Outcome {
+    record(run, 'pool_failed', { poolName: pool.poolName, imageAfter: observed?.nodeImageVersion ?? null, provisioningState: observed?.provisioningState ?? null, error }, () =>
+      deps.repo.updatePool(run.id, pool.position, { status: 'failed', imageAfter: observed?.nodeImageVersion ?? null, kubernetesVersionAfter: observed?.kubernetesVersion ?? null, error, finishedAt: deps.now().toISOString() }),
+    );
+    return { status: 'failed', error };
+  }
+
+  /** Node-image-only, proven: every upgraded pool on (at least) its target image, no Kubernetes version changed. */
+  async function postchecks(run: UpgradeRunRecord): Promise<Outcome> {
+    const target = await readUpgradeTarget(deps.clients, run.clusterId, retry());
+    const before = run.prechecks.find((c) => c.name === 'kubernetes_versions')?.observed as { cluster: string | null; pools: Record<string, string | null> } | undefined;
+    const checks = [];
+    checks.push({ name: 'cluster_kubernetes_version', ok: target !== null && target.cluster.kubernetesVersion === (before?.cluster ?? null), before: before?.cluster ?? null, after: target?.cluster.kubernetesVersion ?? null });
+    for (const pool of run.pools) {
+      const now = target?.cluster.pools.find((p) => p.name === pool.poolName);
+      checks.push({ name: `kubernetes_version:${pool.poolName}`, ok: now !== undefined && now.kubernetesVersion === pool.kubernetesVersionBefore, before: pool.kubernetesVersionBefore, after: now?.kubernetesVersion ?? null });
+      if (pool.status === 'succeeded' || pool.status === 'skipped') {
+        checks.push({ name: `image:${pool.poolName}`, ok: installedMeetsTarget(now?.nodeImageVersion ?? null, pool.targetImage) && now?.provisioningState === 'Succeeded', target: pool.targetImage, installed: now?.nodeImageVersion ?? null, provisioningState: now?.provisioningState ?? null });
+      }
+    }
+    const failed = checks.filter((check) => !check.ok);
+    record(run, 'postchecks', { passed: failed.length === 0, checks });
+    return failed.length === 0 ? { status: 'succeeded' } : { status: 'failed', error: { code: 'postcheck_failed', message: `post-checks failed: ${failed.map((c) => c.name).join(', ')}` } };
+  }
+
+  async function finish(run: UpgradeRunRecord, outcome: Outcome): Promise<void> {
+    const at = deps.now().toISOString();
+    const kind = outcome.status === 'succeeded' ? 'completed' : outcome.status === 'aborted' ? 'aborted' : outcome.status === 'blocked' ? 'blocked' : 'failed';
+    const reason = outcome.status === 'aborted' ? 'an earlier pool was aborted' : `an earlier pool ${outcome.status === 'blocked' ? 'was blocked by Azure' : 'failed'}`;
+    record(run, kind, { status: outcome.status, error: outcome.error ?? null }, () => {
+      for (const pool of deps.repo.get(run.id)!.pools) {
+        if (!TERMINAL_POOL.has(pool.status)) deps.repo.updatePool(run.id, pool.position, { status: 'not_attempted', error: { code: 'not_attempted', message: reason } });
+      }
+      deps.repo.updateRun(run.id, { status: outcome.status, finishedAt: at, error: outcome.error ?? null });
+    });
+    deps.evidence.checkpoint();
+    deps.logger.info({ runId: run.id, status: outcome.status }, 'upgrade run finished');
+    // Drift and findings follow the result at once; a failed snapshot does not change the run's outcome.
+    await deps.snapshotAfter(deps.repo.get(run.id)!).catch((error: unknown) => deps.logger.warn({ runId: run.id, err: error }, 'snapshot after the upgrade failed'));
+  }
+
+  function launch(runId: string, resumed: boolean): void {
+    if (inFlight.has(runId) || stopping) return;
+    const done = drive(runId, resumed)
+      .catch((error: unknown) => {
+        deps.logger.error({ runId, err: error }, 'upgrade run stopped on an error');
+        const run = deps.repo.get(runId);
+        if (run && run.status === 'running' && !stopping) return finish(run, { status: 'failed', error: { code: 'runner_error', message: (error as Error).message } });
+      })
+      .finally(() => inFlight.delete(runId));
+    inFlight.set(runId, done);
+  }
+
+  return {
+    /** At start: resume every run a previous process left queued or running. */
+    start(): void {
+      deps.expirePending();
+      for (const run of deps.repo.unfinished()) launch(run.id, run.status === 'running');
+    },
+    /** New work (a queued or approved run, an abort request). */
+    wake(): void {
+      deps.expirePending();
+      for (const run of deps.repo.unfinished()) if (run.status === 'queued') launch(run.id, false);
+    },
+    /** Stops driving runs; their state stays resumable by the next start. */
+    async stop(): Promise<void> {
+      stopping = true;
+      await Promise.all(inFlight.values());
+    },
+    /** Resolves when no run is being driven (tests). */
+    idle: async (): Promise<void> => {
+      while (inFlight.size > 0) await Promise.all(inFlight.values());
+    },
+  };
+}
