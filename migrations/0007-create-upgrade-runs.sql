@@ -54,3 +54,4 @@ CREATE TABLE idempotency_keys (
   created_at     TEXT NOT NULL,
   PRIMARY KEY (principal, key)
 );
+CREATE INDEX evidence_entries_subject ON evidence_entries (subject, seq);

@@ -6,6 +6,7 @@ import { createValidatorCompiler } from './http/validator.js';
 import { evidenceRoutes, type EvidenceRouteDeps } from './http/routes/evidence.js';
 import { reportRoutes, type ReportRouteDeps } from './http/routes/reports.js';
 import { questionnaireRoutes, type QuestionnaireRouteDeps } from './http/routes/questionnaire.js';
+import { upgradeRoutes, type UpgradeRouteDeps } from './http/routes/upgrades.js';
 import { exceptionRoutes, type ExceptionRouteDeps } from './http/routes/exceptions.js';
 import { findingRoutes, type FindingRouteDeps } from './http/routes/findings.js';
 import { healthRoutes, type HealthDeps } from './http/routes/health.js';
@@ -21,7 +22,8 @@ export type AppServices = HealthDeps &
   FindingRouteDeps &
   EvidenceRouteDeps &
   ReportRouteDeps &
-  QuestionnaireRouteDeps & { readonly authenticator: Authenticator };
+  QuestionnaireRouteDeps &
+  UpgradeRouteDeps & { readonly authenticator: Authenticator };
 
 export interface BuildAppOptions {
   readonly services: AppServices;
@@ -60,5 +62,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(evidenceRoutes(services));
   await app.register(reportRoutes(services));
   await app.register(questionnaireRoutes(services));
+  await app.register(upgradeRoutes(services));
   return app;
 }

@@ -58,6 +58,8 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
       ],
       logger,
     );
+    // Only serve executes upgrades: it resumes whatever a previous process left unfinished.
+    services.upgradeRunner.start();
     logger.info({ url, dataDir: config.dataDir }, 'imagewarden serving');
     const openDb = db;
     const openScheduler = scheduler;
@@ -70,6 +72,8 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
       close() {
         closing ??= (async () => {
           openScheduler.stop();
+          // Runs in flight stop where they are and stay resumable; the next start picks them up.
+          await services.upgradeRunner.stop();
           await app.close();
           // A snapshot in flight finishes and commits (or records its failure) before the database closes.
           await services.snapshotService.drain();

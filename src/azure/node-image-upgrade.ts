@@ -76,24 +76,28 @@ function assertArmHost(pollerState: string, armEndpoint: string): void {
 
 export type PollOutcome =
   | { readonly status: 'running' }
+  /** A poll failed on the wire (throttled, 5xx, reset): not an outcome. The caller rebuilds the poller and goes on. */
+  | { readonly status: 'transient'; readonly error: { code: string; message: string } }
   | { readonly status: 'succeeded' | 'failed' | 'canceled'; readonly error: { code: string; message: string } | null }
   /** The poller cannot say (its final GET failed, e.g. a 204 the SDK rejects): the pool's own state decides. */
   | { readonly status: 'unknown'; readonly error: { code: string; message: string } };
 
 /**
- * One poll. A transient fault (throttling, 5xx, reset) is not an outcome: it answers `running` after the wait the
- * service asked for, so a failed poll never fails a run — only a terminal Azure status does.
+ * One poll. A transient fault is not an outcome: it answers `transient` after the wait the service asked for, so a
+ * failed poll never fails a run — only a terminal Azure status does. HTTP errors come as RestError; the operation's
+ * own failure and cancellation come as plain errors with the poller's state saying which.
  */
 export async function pollOnce(poller: UpgradePoller, policy: RetryPolicy, sleep: (ms: number) => Promise<void>): Promise<PollOutcome> {
   try {
     await poller.poll();
   } catch (error) {
+    const wire = (error as { name?: string }).name === 'RestError' || typeof (error as { statusCode?: unknown }).statusCode === 'number';
     const state = poller.operationState;
-    if (state?.status === 'failed' || state?.status === 'canceled') return { status: state.status, error: errorOf(state.error ?? error) };
+    if (!wire && (state?.status === 'failed' || state?.status === 'canceled')) return { status: state.status, error: errorOf(state.error ?? error) };
     const failure = classifyArmError(error);
-    if (failure.retryable) {
+    if (wire && failure.retryable) {
       await sleep(Math.min(failure.retryAfterInMs ?? policy.baseDelayInMs, policy.maxThrottleDelayInMs));
-      return { status: 'running' };
+      return { status: 'transient', error: errorOf(error) };
     }
     return { status: 'unknown', error: errorOf(error) };
   }

@@ -15,6 +15,7 @@ import { createEvidenceService } from './evidence-service.js';
 import { createReportService } from './report-service.js';
 import { createUpgradeService } from './upgrade-service.js';
 import { createUpgradeRunner } from './upgrade-runner.js';
+import { createUpgradeEvidence } from './upgrade-evidence.js';
 import { createUpgradeRepository } from '../store/upgrade-repository.js';
 import { DEFAULT_RETRY_POLICY } from '../azure/retry.js';
 import { createQuestionnaireService, loadQuestionnaire } from './questionnaire-service.js';
@@ -148,6 +149,7 @@ export function createServices(options: CreateServicesOptions) {
   return {
     upgradeService,
     upgradeRepo,
+    upgradeEvidence: createUpgradeEvidence({ db, ledger }),
     upgradeRunner: {
       ...upgradeRunner,
       start: () => {

@@ -144,6 +144,13 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
       }
       if (poller !== null) {
         const outcome = await pollOnce(poller, deps.retryPolicy, sleep);
+        if (outcome.status === 'transient') {
+          // A poller that met an HTTP error is spent: rebuild it from the stored state and poll on.
+          const stored = deps.repo.get(run.id)!.pools[pool.position]!.pollerState;
+          poller = stored === null ? null : resumeNodeImageUpgrade(deps.clients, run.clusterId, stored, deps.armEndpoint, { updateIntervalInMs: interval });
+          record(run, 'progress', { poolName: pool.poolName, pollRetried: outcome.error });
+          continue;
+        }
         if (outcome.status === 'succeeded' || outcome.status === 'failed' || outcome.status === 'canceled') return { terminal: outcome.status, error: outcome.error };
         if (outcome.status === 'unknown') {
           pollerError = outcome.error;

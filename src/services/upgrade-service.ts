@@ -166,7 +166,7 @@ export function createUpgradeService(deps: UpgradeServiceDeps) {
       return stored;
     },
 
-    approve(id: string, actor: string): UpgradeRunRecord {
+    approve(id: string, actor: string, reason: string | null = null): UpgradeRunRecord {
       const run = this.get(id);
       if (run.status !== 'pending_approval') throw conflict('invalid_state', `run ${id} is ${run.status}`, { status: run.status });
       if (run.requestedBy === actor) throw new DomainError('forbidden', 'four_eyes_required', 'a run must be approved by an admin other than its requester', { requestedBy: run.requestedBy });
@@ -176,7 +176,7 @@ export function createUpgradeService(deps: UpgradeServiceDeps) {
       }
       writeTransaction(deps.db, () => {
         deps.repo.updateRun(id, { status: 'queued', approvedBy: actor });
-        deps.evidence.append({ kind: 'upgrade_approved', subject: id, actor, body: { runId: id, approvedBy: actor, requestedBy: run.requestedBy } });
+        deps.evidence.append({ kind: 'upgrade_approved', subject: id, actor, body: { runId: id, approvedBy: actor, requestedBy: run.requestedBy, reason } });
       });
       deps.evidence.checkpoint();
       deps.wake();
@@ -184,18 +184,18 @@ export function createUpgradeService(deps: UpgradeServiceDeps) {
     },
 
     /** A run not yet started ends at once; a running one is cancelled in Azure by the runner, which records the outcome. */
-    abort(id: string, actor: string): UpgradeRunRecord {
+    abort(id: string, actor: string, reason: string | null = null): UpgradeRunRecord {
       const run = this.get(id);
       if (!['pending_approval', 'queued', 'running'].includes(run.status)) throw conflict('invalid_state', `run ${id} is ${run.status}`, { status: run.status });
       writeTransaction(deps.db, () => {
         if (run.status === 'running') {
           deps.repo.updateRun(id, { abortRequestedBy: actor });
-          deps.evidence.append({ kind: 'upgrade_progress', subject: id, actor, body: { runId: id, abortRequestedBy: actor } });
+          deps.evidence.append({ kind: 'upgrade_progress', subject: id, actor, body: { runId: id, abortRequestedBy: actor, reason } });
           return;
         }
         for (const pool of run.pools) if (pool.status === 'pending') deps.repo.updatePool(id, pool.position, { status: 'not_attempted', error: { code: 'aborted', message: `aborted by ${actor} before it started` } });
         deps.repo.updateRun(id, { status: 'aborted', abortRequestedBy: actor, finishedAt: deps.now().toISOString() });
-        deps.evidence.append({ kind: 'upgrade_aborted', subject: id, actor, body: { runId: id, abortedBy: actor, before: run.status } });
+        deps.evidence.append({ kind: 'upgrade_aborted', subject: id, actor, body: { runId: id, abortedBy: actor, before: run.status, reason } });
       });
       deps.evidence.checkpoint();
       deps.wake();
