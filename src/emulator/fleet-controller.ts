@@ -41,6 +41,18 @@ export function createFleetController(state: FleetState, operations: OperationSt
       const ref = state.clusterById(clusterId);
       return ref ? managedClusterJson(state, ref) : undefined;
     },
+    setKubernetesVersion(clusterId: string, version: string, poolName?: string): void {
+      if (poolName === undefined) {
+        const ref = state.requireCluster(clusterId);
+        ref.cluster.kubernetesVersion = version;
+        ref.cluster.currentKubernetesVersion = version;
+        return;
+      }
+      const { pool } = poolOf(clusterId, poolName);
+      pool.orchestratorVersion = version;
+      pool.currentOrchestratorVersion = version;
+      state.touch(pool);
+    },
     setClusterPowerState(clusterId: string, power: PowerStateCode): void {
       state.requireCluster(clusterId).cluster.powerState = power;
     },

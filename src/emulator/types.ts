@@ -161,6 +161,8 @@ export interface FleetController {
   addPool(clusterId: string, pool: FleetAgentPool): void;
   /** The cluster's ARM JSON as `managedClusters.get` returns it; undefined when unknown. */
   getCluster(clusterId: string): Record<string, unknown> | undefined;
+  /** A Kubernetes version change behind imagewarden's back: the cluster's, or one pool's when `poolName` is given. */
+  setKubernetesVersion(clusterId: string, version: string, poolName?: string): void;
   setClusterPowerState(clusterId: string, state: PowerStateCode): void;
   setSubscriptionAccess(subscriptionId: string, access: SubscriptionAccess): void;
   /** ARM ids of every cluster, in fleet order. */

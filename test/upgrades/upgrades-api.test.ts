@@ -175,3 +175,43 @@ describe('upgrades API', () => {
     await h.close();
   });
 });
+
+describe('upgrades against AKS quirks', () => {
+  it('fails its post-checks loudly when a Kubernetes version changed behind its back', async () => {
+    const h = await harness();
+    h.emulator.configure({ upgradeDurationMs: 600 });
+    const { id } = (await h.start('operator', { pools: ['web'] })).body;
+    for (let i = 0; i < 100 && !(await h.call('auditor', 'GET', `/api/v1/upgrades/${id}`)).body.timeline.some((e: { event: string }) => e.event === 'submitted'); i++) await new Promise((r) => setTimeout(r, 20));
+    h.emulator.fleet.setKubernetesVersion(h.clusterId, '1.33.1', 'web');
+    const run = await h.finished(id);
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatchObject({ code: 'postcheck_failed' });
+    const post = run.timeline.find((e: { event: string }) => e.event === 'postchecks');
+    expect(post.data.checks.find((c: { name: string }) => c.name === 'kubernetes_version:web')).toMatchObject({ ok: false, before: '1.32.6', after: '1.33.1' });
+    await h.close();
+  });
+
+  it('confirms the outcome by re-reading the pool when the final Location GET answers 204, and skips an already-current pool', async () => {
+    const h = await harness();
+    h.emulator.configure({ locationMode: '204' });
+    const run = await h.finished((await h.start('operator', { pools: ['web'] })).body.id);
+    expect(run.status).toBe('succeeded');
+    expect(run.pools[0]).toMatchObject({ status: 'succeeded', imageAfter: NEW });
+    const again = await h.finished((await h.start('operator', { pools: ['web'] })).body.id);
+    expect(again.pools[0]).toMatchObject({ status: 'skipped' });
+    expect(again.timeline.filter((e: { event: string }) => e.event === 'submitted')).toHaveLength(0);
+    expect((await h.start('operator', { pools: ['nope'] })).body.error.code).toBe('unknown_pool');
+    await h.close();
+  });
+
+  it('records AKS refusing a second operation (409) as blocked by Azure, not as its own failure', async () => {
+    const h = await harness();
+    h.emulator.setFaults({ rules: [{ operation: 'agentPools.upgradeNodeImageVersion', action: 'error', status: 409, code: 'OperationNotAllowed', message: 'Operation is not allowed: Another agentpool operation (Scaling) is in progress, please wait for it to finish before starting a new operation.' }] });
+    const run = await h.finished((await h.start('operator', { pools: ['web', 'batch'] })).body.id);
+    expect(run.status).toBe('blocked');
+    expect(run.pools.map((p: { status: string }) => p.status)).toEqual(['failed', 'not_attempted']);
+    expect(run.pools[0].error.code).toBe('OperationNotAllowed');
+    expect(run.timeline.at(-1).event).toBe('blocked');
+    await h.close();
+  });
+});
