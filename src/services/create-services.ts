@@ -16,6 +16,7 @@ import { createReportService } from './report-service.js';
 import { createUpgradeService } from './upgrade-service.js';
 import { createUpgradeRunner } from './upgrade-runner.js';
 import { createUpgradeEvidence } from './upgrade-evidence.js';
+import { toRunResponse } from './upgrade-view.js';
 import { createUpgradeRepository } from '../store/upgrade-repository.js';
 import { DEFAULT_RETRY_POLICY } from '../azure/retry.js';
 import { createQuestionnaireService, loadQuestionnaire } from './questionnaire-service.js';
@@ -193,7 +194,15 @@ export function createServices(options: CreateServicesOptions) {
     reportService: createReportService({
       db,
       reports: reportRepository,
-      builder: { db, config, inventory, findings, exceptions, policyVersions: () => policies.list() },
+      builder: {
+        db,
+        config,
+        inventory,
+        findings,
+        exceptions,
+        policyVersions: () => policies.list(),
+        upgradeRuns: (from, to) => upgradeRepo.list(null, 10_000, { from, to }).reverse().map(toRunResponse),
+      },
       templates: () => templates,
       ledger,
       dataDir: config.dataDir,

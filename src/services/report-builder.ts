@@ -31,6 +31,8 @@ export interface ReportBuilderDeps {
   readonly findings: Pick<FindingsService, 'all' | 'openFindingIds'>;
   readonly exceptions: { all(): ExceptionRecord[] };
   readonly policyVersions: () => PolicyVersion[];
+  /** Recorded upgrade runs active in a window (created before `to`, not finished before `from`). */
+  readonly upgradeRuns?: (from: string, to: string) => Record<string, unknown>[];
   readonly templates: ReportTemplates;
 }
 
@@ -95,6 +97,7 @@ export async function buildReportModel(deps: ReportBuilderDeps, build: ReportBui
   const coverage = snapshotCoverage(deps.db, { from: build.period.from, to: asOf, schedule: deps.config.snapshotCron });
   const versions = policyVersionsIn(deps.policyVersions(), build.period);
   const facts = ledger({ asOf, exceptionIds: exceptions.map((e) => e.id) });
+  const inScopeClusters = new Set(end.clusters.map((c) => c.clusterId.toLowerCase()));
 
   const header: ReportHeader = {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -127,7 +130,7 @@ export async function buildReportModel(deps: ReportBuilderDeps, build: ReportBui
     clusters: end.clusters,
     findings: { opened, closed, statistics },
     exceptions,
-    upgrades: [],
+    upgrades: (deps.upgradeRuns?.(build.period.from, build.period.to) ?? []).filter((run) => inScopeClusters.has(String(run.clusterId).toLowerCase())),
     controls: deps.templates.controls.map((control) => ({ ...control, sections: [...control.sections] })),
     methodology: {
       snapshotSchedule: deps.config.snapshotCron,

@@ -78,6 +78,12 @@ describe('upgrades API', () => {
     expect(events.raw.body.trim().split('\n\n').at(-1)).toMatch(/event: completed/);
     const resumed = await h.call('auditor', 'GET', `/api/v1/upgrades/${run.id}/events`, undefined, { 'last-event-id': String(run.timeline.at(-2).sequence) });
     expect(resumed.raw.body.match(/^event: /gm)).toHaveLength(1);
+    // Reports list the runs of their period.
+    const today = new Date().toISOString().slice(0, 10);
+    const report = (await h.call('auditor', 'POST', '/api/v1/reports', { from: today, to: today })).body;
+    await h.services.reportService.completion(report.id);
+    const json = JSON.parse((await h.call('auditor', 'GET', `/api/v1/reports/${report.id}/download?format=json`)).raw.body) as { upgrades: { id: string; status: string }[] };
+    expect(json.upgrades).toEqual([expect.objectContaining({ id: run.id, status: 'succeeded' })]);
     await h.close();
   });
 

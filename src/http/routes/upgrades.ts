@@ -4,7 +4,8 @@ import Type from 'typebox';
 import { clusterKey } from '../../domain/inventory.js';
 import type { UpgradeService } from '../../services/upgrade-service.js';
 import type { UpgradeEvidence } from '../../services/upgrade-evidence.js';
-import type { UpgradeRepository, UpgradeRunRecord } from '../../store/upgrade-repository.js';
+import type { UpgradeRepository } from '../../store/upgrade-repository.js';
+import { toRunResponse } from '../../services/upgrade-view.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { DateTime, errorResponses, NoQuery, Nullable, PageQuery } from '../schemas/common.js';
 import { Text } from '../schemas/exceptions.js';
@@ -53,34 +54,6 @@ export const RunSchema = Type.Object({
 });
 
 const TimelineSchema = Type.Array(Type.Object({ sequence: Type.Integer(), event: Type.String(), at: DateTime, actor: Type.String(), data: Type.Record(Type.String(), Type.Unknown()) }));
-
-export function toRunResponse(run: UpgradeRunRecord) {
-  return {
-    id: run.id,
-    status: run.status,
-    clusterId: run.clusterId,
-    requestedBy: run.requestedBy,
-    approvedBy: run.approvedBy,
-    reason: run.reason,
-    changeTicket: run.changeTicket,
-    createdAt: run.createdAt,
-    startedAt: run.startedAt,
-    finishedAt: run.finishedAt,
-    error: run.error,
-    pools: run.pools.map(({ poolName, status, imageBefore, targetImage, imageAfter, kubernetesVersionBefore, kubernetesVersionAfter, operationId, error }) => ({
-      poolName,
-      status,
-      imageBefore,
-      targetImage,
-      imageAfter,
-      kubernetesVersionBefore,
-      kubernetesVersionAfter,
-      operationId,
-      error,
-    })),
-    prechecks: run.prechecks,
-  };
-}
 
 export interface UpgradeRouteDeps {
   readonly upgradeService: UpgradeService;
