@@ -152,6 +152,22 @@ program
   );
 
 program
+  .command('upgrade')
+  .description('a client of the running service: start a recorded node-image-only upgrade and follow it live (key from IMAGEWARDEN_API_KEY)')
+  .requiredOption('--url <url>', 'the service, e.g. http://127.0.0.1:8080')
+  .requiredOption('--cluster <id>', 'the managed cluster ARM id')
+  .option('--pool <name>', 'a pool to upgrade (repeatable; default: every pool behind its latest image)', collect, [])
+  .requiredOption('--reason <text>', 'why: recorded as evidence')
+  .option('--ticket <ref>', 'the change ticket')
+  .option('--dry-run', 'show the plan and the pre-checks; start nothing')
+  .action(
+    finite(async (options: { url: string; cluster: string; pool: string[]; reason: string; ticket?: string; dryRun?: boolean }) => {
+      const { runUpgradeCommand } = await import('./upgrade-client.js');
+      process.exitCode = await runUpgradeCommand(options, loadConfig().apiKey, (t) => process.stdout.write(t), (t) => process.stderr.write(t));
+    }),
+  );
+
+program
   .command('verify')
   .description('verify the evidence ledger (or an exported bundle) offline; exit 0 intact, 1 tampered, 2 unreadable')
   .option('--bundle <file>', 'verify an exported bundle instead of the data dir')

@@ -50,6 +50,8 @@ export interface Config {
   readonly evidenceOrigin: string;
   /** Where each signed checkpoint is also appended, outside the database: file paths and http(s) URLs. */
   readonly evidenceWitnesses: readonly string[];
+  /** The API key `imagewarden upgrade` (a client of the API) presents. */
+  readonly apiKey: string | null;
   /** Set by `imagewarden demo`: everything this service reports is marked as demo data. */
   readonly demo: boolean;
   /** Client secret credential from the standard AZURE_* variables, when all three are set. */
@@ -175,6 +177,7 @@ export function loadConfig(env: Env = process.env): Config {
     evidenceOrigin,
     evidenceWitnesses,
     demo: read('IMAGEWARDEN_DEMO') === '1',
+    apiKey: read('IMAGEWARDEN_API_KEY') ?? null,
     clientSecret,
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -1,0 +1,36 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { exitOf, runCli, startServe } from '../helpers/cli.js';
+import { startTestEmulator } from '../helpers/emulator.js';
+import { cluster, pool, SUB_1, TENANT, UBUNTU } from '../helpers/fleets.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+describe('imagewarden upgrade (a client of the API)', () => {
+  it('shows the plan on --dry-run, then starts a run and follows its events to the end', async () => {
+    const emulator = await startTestEmulator(
+      { tenantId: TENANT, images: { '*': { [UBUNTU]: `${UBUNTU}-202611.10.0` } }, subscriptions: [{ id: SUB_1, clusters: [cluster('aks-pay', [pool('web', { nodeImageVersion: `${UBUNTU}-202607.01.0` })])] }] },
+      { upgradeDurationMs: 300 },
+    );
+    const env = { IMAGEWARDEN_DATA_DIR: join(tempDir(), 'data'), IMAGEWARDEN_ARM_ENDPOINT: emulator.url, IMAGEWARDEN_ARM_TOKEN: emulator.token, IMAGEWARDEN_PORT: '0', IMAGEWARDEN_SNAPSHOT_CRON: 'off', IMAGEWARDEN_LOG_LEVEL: 'warn' };
+    const key = (await runCli(['keys', 'create', '--role', 'operator', '--name', 'ops'], env)).stdout.trim().split('\n').at(-1)!;
+    const serve = await startServe(env);
+    const [clusterId] = emulator.fleet.listClusterIds();
+    const client = { IMAGEWARDEN_API_KEY: key };
+    const args = ['upgrade', '--url', serve.url, '--cluster', clusterId!, '--reason', 'patch web', '--ticket', 'CHG-9'];
+
+    const dry = await runCli([...args, '--dry-run'], client);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, status: 'queued', pools: [{ poolName: 'web', status: 'pending' }] });
+
+    const run = await runCli(args, client);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/requested/);
+    expect(run.stderr).toMatch(/submitted\s+poolName=web/);
+    expect(run.stderr).toMatch(/completed/);
+    expect(JSON.parse(run.stdout.trim().split('\n').at(-1)!)).toMatchObject({ status: 'succeeded', lastEvent: 'completed' });
+
+    expect((await runCli(args, {})).code).toBe(2);
+    serve.child.kill('SIGTERM');
+    await exitOf(serve.child);
+  }, 60_000);
+});
