@@ -33,7 +33,7 @@ export function testConfig(emulator: RunningEmulator, env: Record<string, string
 }
 
 /** The service's use cases over a real database file, talking to the emulator through the real SDKs. */
-export function createTestServices(config: Config, options: { retry?: RetryPolicy; deadlineInMs?: number } = {}) {
+export function createTestServices(config: Config, options: { retry?: RetryPolicy; deadlineInMs?: number; upgradeIntervalInMs?: number } = {}) {
   const db = openDatabase(config.databaseFile);
   migrate(db);
   const services = createServices({
@@ -41,6 +41,7 @@ export function createTestServices(config: Config, options: { retry?: RetryPolic
     db,
     logger: silentLogger,
     snapshotOptions: { retryPolicy: options.retry ?? FAST_RETRY, ...(options.deadlineInMs ? { deadlineInMs: options.deadlineInMs } : {}) },
+    upgradeOptions: { updateIntervalInMs: options.upgradeIntervalInMs ?? 50 },
   });
   return { db, services };
 }

@@ -1,8 +1,5 @@
-import { ContainerServiceClient } from '@azure/arm-containerservice';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { staticTokenCredential } from '../../src/azure/credential.js';
-import { parseClusterId } from '../../src/domain/inventory.js';
 import { demoFleet, writeTrafficFiles } from '../../src/emulator/index.js';
 import { startTestEmulator } from '../helpers/emulator.js';
 import { AKS_SPEC, ARG_SPEC, NOT_IN_AKS_SPEC, validateTraffic } from '../helpers/oav.js';
@@ -15,24 +12,32 @@ import { tempDir } from '../helpers/temp-dir.js';
  * Excluded by name (NOT_IN_AKS_SPEC): the operation-status URLs, which no spec describes, and Entra ID.
  */
 describe('wire fidelity against the official specs', () => {
-  it('a snapshot of the demo fleet and a node-image upgrade validate with zero oav errors', async () => {
+  it('a snapshot of the demo fleet, a recorded upgrade run and an aborted one validate with zero oav errors', async () => {
     const emulator = await startTestEmulator(demoFleet, { recordTraffic: true, upgradeDurationMs: 100 });
-    const { services, db } = createTestServices(testConfig(emulator));
+    const { services } = createTestServices(testConfig(emulator));
     const snapshot = await services.snapshotService.run('cli', 'test');
     expect(snapshot.status).toBe('succeeded');
-    db.close();
 
-    // The upgrade as issue 5's runner will drive it: the SDK's own poller, to completion.
+    // Upgrades as the runner drives them: live pre-checks, the SDK's poller, re-reads, post-checks; then an abort.
+    services.upgradeRunner.start();
     const [clusterId] = emulator.fleet.listClusterIds();
-    const { subscriptionId, resourceGroup, name: clusterName } = parseClusterId(clusterId!)!;
     const cluster = emulator.fleet.getCluster(clusterId!) as { properties: { agentPoolProfiles: { name: string }[] } };
-    const aks = new ContainerServiceClient(staticTokenCredential(emulator.token), subscriptionId, { endpoint: emulator.url, retryOptions: { maxRetries: 0 } });
-    await aks.agentPools.upgradeNodeImageVersion(resourceGroup, clusterName, cluster.properties.agentPoolProfiles[0]!.name, { updateIntervalInMs: 20 });
+    const [first, second] = cluster.properties.agentPoolProfiles.map((p) => p.name);
+    const operator = { actor: 'key:ops', role: 'operator' as const };
+    const done = await services.upgradeService.request({ clusterId: clusterId!, pools: [first!], reason: 'fidelity' }, operator, 'fidelity-1');
+    await services.upgradeRunner.idle();
+    expect(services.upgradeService.get((done.body as { id: string }).id).status).toBe('succeeded');
+    emulator.configure({ upgradeDurationMs: 5000 });
+    const aborted = (await services.upgradeService.request({ clusterId: clusterId!, pools: [second!], reason: 'fidelity abort' }, operator, 'fidelity-2')).body as { id: string };
+    while (!services.upgradeService.get(aborted.id).pools[0]!.operationId) await new Promise((r) => setTimeout(r, 20));
+    services.upgradeService.abort(aborted.id, 'key:ops');
+    await services.upgradeRunner.idle();
+    expect(services.upgradeService.get(aborted.id).status).toBe('aborted');
 
     const traffic = emulator.traffic();
     const operations = new Set(traffic.map((entry) => entry.operation));
     expect([...operations].sort()).toEqual(
-      expect.arrayContaining(['resources', 'agentPools.getUpgradeProfile', 'agentPools.upgradeNodeImageVersion', 'operations.get']),
+      expect.arrayContaining(['resources', 'managedClusters.get', 'agentPools.list', 'agentPools.get', 'agentPools.getUpgradeProfile', 'maintenanceConfigurations.list', 'agentPools.upgradeNodeImageVersion', 'agentPools.abortLatestOperation', 'operations.get']),
     );
     const dir = tempDir();
     const aksFiles = await writeTrafficFiles(join(dir, 'aks'), traffic, (entry) => !NOT_IN_AKS_SPEC.test(entry.operation));
