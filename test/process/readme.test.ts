@@ -69,6 +69,15 @@ describe('the README, run as written', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       expect(evidence).toMatch(/"intact":true/);
+      // The upgrades walk-through: a dry run, then a recorded run followed live to its end by the CLI client.
+      const upgrades = execFileSync('bash', ['-euc', shellBlockAfter('### Upgrades').replaceAll('dist/cli.js', join(ROOT, 'dist', 'cli.js'))], {
+        cwd: work,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 90_000,
+      });
+      expect(upgrades).toMatch(/"dryRun":true/);
+      expect(JSON.parse(upgrades.trim().split('\n').at(-1)!)).toMatchObject({ status: 'succeeded', lastEvent: 'completed' });
       const clusters = await (await fetch(`${url}/api/v1/clusters`, { headers: { authorization: `Bearer ${keys.auditor}` } })).json();
       for (const cluster of (clusters as { items: { tags: Record<string, string> }[] }).items) {
         expect(cluster.tags['imagewarden-demo']).toBe('true');
@@ -83,7 +92,7 @@ describe('the README, run as written', () => {
       process.kill(-demo.pid!, 'SIGINT');
       await exitOf(demo);
     }
-  }, 150_000);
+  }, 240_000);
 
   it('the emulator walk-through takes a snapshot against the emulator', () => {
     const work = tempDir();
