@@ -143,7 +143,7 @@ export function createServices(options: CreateServicesOptions) {
     now,
     owner: currentOwner(),
     logger,
-    snapshotAfter: () => snapshotService.run('upgrade', 'system'),
+    snapshotAfter: (run) => snapshotService.runCluster(run.clusterId, 'upgrade', 'system'),
     expirePending: () => upgradeService.expirePending(),
     ...options.upgradeOptions,
   });

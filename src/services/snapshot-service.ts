@@ -18,6 +18,8 @@ import {
 import { mapWithConcurrency } from '../lib/concurrency.js';
 import type { LatestImageObservation } from '../store/observation-writer.js';
 import type { SnapshotEvidence, SnapshotRepository } from '../store/snapshot-repository.js';
+import { readClusterObservation } from '../azure/cluster-read.js';
+import { clusterKey } from '../domain/inventory.js';
 import type { StateRepository } from '../store/state-repository.js';
 
 export interface SnapshotServiceOptions {
@@ -93,12 +95,16 @@ export function createSnapshotService(deps: SnapshotServiceDeps) {
     }, deps.evidence?.record));
   }
 
-  /** Starts a fleet snapshot in the background; while one runs, returns the running one instead. */
-  function start(trigger: SnapshotTrigger, requestedBy: string): { snapshot: Snapshot; started: boolean; completion: Promise<Snapshot> } {
+  /**
+   * Starts a snapshot in the background — of the fleet, or (`cluster`, a cluster id) of one cluster read straight
+   * from the AKS API; while one runs, returns the running one instead.
+   */
+  function start(trigger: SnapshotTrigger, requestedBy: string, cluster?: string): { snapshot: Snapshot; started: boolean; completion: Promise<Snapshot> } {
     recoverInterrupted();
     const { started, snapshot } = deps.snapshots.start({
       trigger,
-      scope: 'fleet',
+      scope: cluster === undefined ? 'fleet' : 'cluster',
+      ...(cluster === undefined ? {} : { scopeCluster: clusterKey(cluster) }),
       requestedBy,
       owner: deps.owner,
       startedAt: deps.now().toISOString(),
@@ -106,7 +112,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps) {
     if (!started) {
       return { snapshot, started, completion: inFlight.get(snapshot.id) ?? waitForOther(snapshot.id) };
     }
-    const completion = execute(snapshot).finally(() => inFlight.delete(snapshot.id));
+    const completion = (cluster === undefined ? execute(snapshot) : executeCluster(snapshot, cluster)).finally(() => inFlight.delete(snapshot.id));
     inFlight.set(snapshot.id, completion);
     return { snapshot, started, completion };
   }
@@ -200,6 +206,43 @@ export function createSnapshotService(deps: SnapshotServiceDeps) {
         deps.logger.error({ snapshotId: snapshot.id, err: recordError }, 'could not record the failed snapshot');
         throw error;
       }
+    }
+  }
+
+  /** A cluster-scope snapshot: one cluster, fresh from the AKS API, its latest images, committed for that cluster only. */
+  async function executeCluster(snapshot: Snapshot, clusterId: string): Promise<Snapshot> {
+    let armCalls = 0;
+    const warnings: SnapshotWarning[] = [];
+    const retry: RetryContext = { policy, deadline: Date.now() + deadlineInMs };
+    const countCall = () => {
+      armCalls++;
+    };
+    const subscriptionId = clusterId.split('/')[2]?.toLowerCase() ?? '';
+    const outcome = (status: 'succeeded' | 'failed', error: string | null, clusters: number, pools: number) => ({
+      status,
+      subscriptions: [{ id: subscriptionId, status, ...(error ? { error } : {}) }],
+      warnings,
+      error,
+      clusterCount: clusters,
+      poolCount: pools,
+      finishedAt: deps.now().toISOString(),
+      armCalls,
+    });
+    try {
+      const observed = await readClusterObservation(deps.clients, clusterId, retry, countCall);
+      if (observed === null) return finished(deps.snapshots.fail(snapshot.id, outcome('failed', `cluster ${clusterId} not found`, 0, 0), deps.evidence?.record));
+      const latestImages = await resolveLatestImages(snapshot.id, observed.pools, retry, countCall, warnings);
+      return finished(
+        deps.snapshots.commit(
+          snapshot.id,
+          outcome('succeeded', null, 1, observed.pools.length),
+          { subscriptions: new Set([subscriptionId]), clusterScope: clusterKey(clusterId), clusters: [observed.cluster], pools: observed.pools, latestImages },
+          deps.evidence?.record,
+        ),
+      );
+    } catch (error) {
+      deps.logger.error({ snapshotId: snapshot.id, err: error }, 'cluster snapshot failed');
+      return finished(deps.snapshots.fail(snapshot.id, outcome('failed', describe(error), 0, 0), deps.evidence?.record));
     }
   }
 
@@ -366,6 +409,10 @@ export function createSnapshotService(deps: SnapshotServiceDeps) {
     /** Takes a snapshot and waits for it (the CLI and the scheduler). */
     async run(trigger: SnapshotTrigger, requestedBy: string): Promise<Snapshot> {
       return start(trigger, requestedBy).completion;
+    },
+    /** Takes a snapshot of one cluster and waits for it (after an upgrade). */
+    async runCluster(clusterId: string, trigger: SnapshotTrigger, requestedBy: string): Promise<Snapshot> {
+      return start(trigger, requestedBy, clusterId).completion;
     },
     /** Waits for snapshots this process runs (graceful shutdown). */
     async drain(): Promise<void> {

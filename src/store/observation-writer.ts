@@ -15,6 +15,11 @@ export interface LatestImageObservation {
 export interface ObservedState {
   /** Lower-case ids of the subscriptions read completely; only their state is replaced. */
   readonly subscriptions: ReadonlySet<string>;
+  /**
+   * A cluster-scope snapshot: only this cluster (lower-case id) and its pools are replaced, and latest images only
+   * for the groups it observed — the rest of the fleet stays as the last snapshots saw it.
+   */
+  readonly clusterScope?: string;
   readonly clusters: readonly ClusterObservation[];
   readonly pools: readonly PoolObservation[];
   readonly latestImages: readonly LatestImageObservation[];
@@ -48,6 +53,13 @@ interface Keyed {
  */
 export function applyObservations(db: Db, snapshotId: number, state: ObservedState): ChangeSet {
   const inScope = (subscriptionId: string) => state.subscriptions.has(subscriptionId.toLowerCase());
+  const observedLatest = new Set(state.latestImages.map((latest) => describeLatest(latest).key));
+  // Which open rows this snapshot may replace (and close when unobserved).
+  const replaces = (table: ObservationTable, row: { key: string; sub: string; cluster: string | null }) => {
+    if (state.clusterScope === undefined) return inScope(row.sub);
+    if (table === 'latest_image_states') return observedLatest.has(row.key);
+    return (table === 'cluster_states' ? row.key : row.cluster) === state.clusterScope;
+  };
   const openedRows: ChangedRow[] = [];
   const closedRows: ChangedRow[] = [];
 
@@ -59,10 +71,11 @@ export function applyObservations(db: Db, snapshotId: number, state: ObservedSta
     insert: (item: T, keyed: Keyed, replaced: number | null) => { id: number; contentSha256: string },
   ) => {
     const current = new Map<string, { id: number; hash: string }>();
+    const clusterColumn = table === 'pool_states' ? 'cluster_key' : 'NULL';
     const rows = db
-      .prepare(`SELECT id, ${keyColumn} AS key, subscription_id AS sub, ${hashColumn(table)} AS hash FROM ${table} WHERE valid_to IS NULL`)
-      .all() as { id: number; key: string; sub: string; hash: string }[];
-    for (const row of rows) if (inScope(row.sub)) current.set(row.key, { id: row.id, hash: row.hash });
+      .prepare(`SELECT id, ${keyColumn} AS key, subscription_id AS sub, ${clusterColumn} AS cluster, ${hashColumn(table)} AS hash FROM ${table} WHERE valid_to IS NULL`)
+      .all() as { id: number; key: string; sub: string; cluster: string | null; hash: string }[];
+    for (const row of rows) if (replaces(table, row)) current.set(row.key, { id: row.id, hash: row.hash });
     const close = db.prepare(`UPDATE ${table} SET valid_to = ? WHERE id = ?`);
     for (const item of observed) {
       const keyed = describe(item);

@@ -40,6 +40,8 @@ function toSnapshot(row: SnapshotRow): Snapshot {
 export interface StartSnapshot {
   readonly trigger: SnapshotTrigger;
   readonly scope: SnapshotScope;
+  /** Lower-case cluster id of a cluster-scope snapshot. */
+  readonly scopeCluster?: string;
   readonly requestedBy: string;
   readonly owner: string;
   readonly startedAt: string;
@@ -65,7 +67,7 @@ export function createSnapshotRepository(db: Db) {
   const byId = db.prepare('SELECT * FROM snapshots WHERE id = ?');
   const runningRow = db.prepare(`SELECT * FROM snapshots WHERE status = 'running'`);
   const insertRunning = db.prepare(
-    `INSERT INTO snapshots (status, trigger, scope, requested_by, owner, started_at) VALUES ('running', ?, ?, ?, ?, ?)`,
+    `INSERT INTO snapshots (status, trigger, scope, scope_cluster, requested_by, owner, started_at) VALUES ('running', ?, ?, ?, ?, ?, ?)`,
   );
   const finish = db.prepare(
     `UPDATE snapshots SET status = @status, finished_at = @finishedAt, subscriptions = @subscriptions, warnings = @warnings,
@@ -105,7 +107,7 @@ export function createSnapshotRepository(db: Db) {
       return writeTransaction(db, () => {
         const running = runningRow.get() as SnapshotRow | undefined;
         if (running) return { started: false, snapshot: toSnapshot(running) };
-        const id = Number(insertRunning.run(input.trigger, input.scope, input.requestedBy, input.owner, input.startedAt).lastInsertRowid);
+        const id = Number(insertRunning.run(input.trigger, input.scope, input.scopeCluster ?? null, input.requestedBy, input.owner, input.startedAt).lastInsertRowid);
         return { started: true, snapshot: get(id)! };
       });
     },

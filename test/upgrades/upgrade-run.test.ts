@@ -56,5 +56,9 @@ describe('recorded node-image upgrades', () => {
     // Drift follows: the snapshot taken after the run sees every pool current.
     const pools = h.services.inventory.pools({ limit: 10 }).items;
     expect(pools.map((p) => p.status)).toEqual(['current', 'current', 'current']);
+    // …taken of the upgraded cluster alone, fresh from the AKS API; it does not count as a fleet snapshot.
+    const [latest] = h.services.snapshots.list({ afterId: null, limit: 1 });
+    expect(latest).toMatchObject({ trigger: 'upgrade', scope: 'cluster', status: 'succeeded', clusterCount: 1, poolCount: 3 });
+    expect(h.services.evidence.verify().intact).toBe(true);
   });
 });
