@@ -39,6 +39,10 @@ function upgradeNodeImageVersion(ctx: EmulatorContext, req: EmulatorRequest, cal
   if (running.length > 0) {
     return operationNotAllowed(`Another agentpool operation (${UPGRADING}) is in progress, please wait for it to finish before starting a new operation.`);
   }
+  const busy = ctx.settings.conflictScope === 'cluster' ? ctx.operations.running(ref).find((op) => op.poolName !== pool.name) : undefined;
+  if (busy) {
+    return operationNotAllowed(`Another operation (${UPGRADING}) is in progress on agent pool (${busy.poolName}), please wait for it to finish before starting a new operation.`);
+  }
   if ((ref.cluster.powerState ?? 'Running') === 'Stopped') {
     return operationNotAllowed(
       `managed cluster is in Provisioning State(${ref.cluster.provisioningState ?? 'Succeeded'}) and Power State(Stopped), upgrading node image version cannot be performed.`,

@@ -38,6 +38,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     upgradeDurationMs: options.upgradeDurationMs ?? 3000,
     locationMode: options.locationMode ?? '200',
     upToDateMode: options.upToDateMode ?? '202',
+    conflictScope: options.conflictScope ?? 'pool',
     listPageSize: options.listPageSize ?? 100,
     argQuota: options.argQuota ?? fleet.argQuota,
   };

@@ -129,6 +129,8 @@ export interface EmulatorSettings {
   upgradeDurationMs: number;
   locationMode: LocationMode;
   upToDateMode: UpToDateMode;
+  /** Whether a running upgrade makes 409 only a second operation on its pool, or any on its cluster. */
+  conflictScope: 'pool' | 'cluster';
   /** Page size of `managedClusters.list` / `listByResourceGroup`. */
   listPageSize: number;
   argQuota: ArgQuota | undefined;
@@ -148,6 +150,7 @@ export interface EmulatorOptions {
   upgradeDurationMs?: number;
   locationMode?: LocationMode;
   upToDateMode?: UpToDateMode;
+  conflictScope?: 'pool' | 'cluster';
   listPageSize?: number;
   argQuota?: ArgQuota;
   /** Receives one line per request (the emulator command passes a stderr writer). */

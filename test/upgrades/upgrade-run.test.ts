@@ -1,3 +1,7 @@
+import { ContainerServiceClient } from '@azure/arm-containerservice';
+import { writeFileSync } from 'node:fs';
+import { staticTokenCredential } from '../../src/azure/credential.js';
+import { parseClusterId } from '../../src/domain/inventory.js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createServices } from '../../src/services/create-services.js';
@@ -60,5 +64,54 @@ describe('recorded node-image upgrades', () => {
     const [latest] = h.services.snapshots.list({ afterId: null, limit: 1 });
     expect(latest).toMatchObject({ trigger: 'upgrade', scope: 'cluster', status: 'succeeded', clusterCount: 1, poolCount: 3 });
     expect(h.services.evidence.verify().intact).toBe(true);
+  });
+});
+
+describe('approval that never comes', () => {
+  it('expires the run after 72 hours, recorded; a late approval is refused', async () => {
+    const emulator = await startTestEmulator({
+      tenantId: TENANT,
+      images: { '*': { [UBUNTU]: NEW } },
+      subscriptions: [{ id: SUB_1, clusters: [cluster('aks-pay', [pool('web', { nodeImageVersion: OLD })], { tags: { env: 'prod' } })] }],
+    });
+    const policyFile = `${tempDir()}/policy.yaml`;
+    writeFileSync(policyFile, 'version: 1\nupgrades:\n  - name: prod\n    match: { tags: { env: prod } }\n    requireApproval: true\n');
+    const config = loadConfig({ IMAGEWARDEN_DATA_DIR: tempDir(), IMAGEWARDEN_ARM_ENDPOINT: emulator.url, IMAGEWARDEN_ARM_TOKEN: emulator.token, IMAGEWARDEN_POLICY_FILE: policyFile });
+    const db = openDatabase(config.databaseFile);
+    migrate(db);
+    const clock = { now: Date.now() };
+    const services = createServices({ config, db, logger: silentLogger, now: () => new Date(clock.now), snapshotOptions: { retryPolicy: FAST_RETRY } });
+    const [clusterId] = emulator.fleet.listClusterIds();
+    const { id } = (await services.upgradeService.request({ clusterId: clusterId!, reason: 'r' }, { actor: 'key:a', role: 'admin' }, 'k')).body as { id: string };
+    expect(services.upgradeService.get(id)).toMatchObject({ status: 'pending_approval' });
+    clock.now += 71 * 3_600_000;
+    expect(services.upgradeService.expirePending()).toBe(0);
+    clock.now += 2 * 3_600_000;
+    expect(() => services.upgradeService.approve(id, 'key:b')).toThrow(/expired/);
+    expect(services.upgradeService.get(id).status).toBe('expired');
+    expect([...services.evidenceRepo.entries()].filter((e) => e.subject === id).map((e) => e.kind)).toEqual(['upgrade_requested', 'upgrade_prechecks', 'upgrade_expired']);
+    // The cluster is free again.
+    expect(services.upgradeRepo.activeFor(clusterId!.toLowerCase())).toBeNull();
+  });
+});
+
+describe('a lost poll state', () => {
+  it('adopts an operation already in flight from the pool state, never posting twice (crash after the POST)', async () => {
+    const h = await threePoolCluster();
+    // The run is stored (no runner yet), and "its" POST reached Azure but the poller state never got stored.
+    const { id } = (await h.services.upgradeService.request({ clusterId: h.clusterId, pools: ['web'], reason: 'r' }, { actor: 'key:ops', role: 'operator' }, 'lost')).body as { id: string };
+    const { subscriptionId, resourceGroup, name } = parseClusterId(h.clusterId)!;
+    const aks = new ContainerServiceClient(staticTokenCredential(h.emulator.token), subscriptionId, { endpoint: h.emulator.url, retryOptions: { maxRetries: 0 } });
+    await aks.agentPools.upgradeNodeImageVersion(resourceGroup, name, 'web', { updateIntervalInMs: 50 }).submitted();
+    expect(h.emulator.callCounts()['agentPools.upgradeNodeImageVersion']).toBe(1);
+    h.services.upgradeRunner.start();
+    await h.services.upgradeRunner.idle();
+    const run = h.services.upgradeService.get(id);
+    expect(run.status).toBe('succeeded');
+    expect(run.pools[0]).toMatchObject({ status: 'succeeded', imageAfter: NEW });
+    expect(h.emulator.callCounts()['agentPools.upgradeNodeImageVersion']).toBe(1);
+    const events = [...h.services.evidenceRepo.entries()].filter((e) => e.subject === id).map((e) => JSON.parse(e.body) as Record<string, unknown>);
+    expect(events.some((e) => e.adopted === true && e.derivedFrom === 'resource_state')).toBe(true);
+    expect(events.find((e) => e.imageAfter === NEW && e.poolName === 'web')).toMatchObject({ derivedFrom: 'resource_state' });
   });
 });

@@ -10,6 +10,9 @@ import { pdfText } from '../helpers/report-history.js';
 import { FAST_RETRY, silentLogger } from '../helpers/service.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import type { FleetCluster } from '../../src/emulator/types.js';
+import { ContainerServiceClient } from '@azure/arm-containerservice';
+import { staticTokenCredential } from '../../src/azure/credential.js';
+import { parseClusterId } from '../../src/domain/inventory.js';
 
 const OLD = `${UBUNTU}-202607.01.0`;
 const NEW = `${UBUNTU}-202611.10.0`;
@@ -207,6 +210,18 @@ describe('upgrades against AKS quirks', () => {
     expect(again.pools[0]).toMatchObject({ status: 'skipped' });
     expect(again.timeline.filter((e: { event: string }) => e.event === 'submitted')).toHaveLength(0);
     expect((await h.start('operator', { pools: ['nope'] })).body.error.code).toBe('unknown_pool');
+    await h.close();
+  });
+
+  it('is blocked by Azure when another actor is already upgrading a pool of the busy cluster', async () => {
+    const h = await harness();
+    h.emulator.configure({ conflictScope: 'cluster', upgradeDurationMs: 3000 });
+    const { subscriptionId, resourceGroup, name } = parseClusterId(h.clusterId)!;
+    const other = new ContainerServiceClient(staticTokenCredential(h.emulator.token), subscriptionId, { endpoint: h.emulator.url, retryOptions: { maxRetries: 0 } });
+    await other.agentPools.upgradeNodeImageVersion(resourceGroup, name, 'web', { updateIntervalInMs: 50 }).submitted();
+    const run = await h.finished((await h.start('operator', { pools: ['batch'] })).body.id);
+    expect(run.status).toBe('blocked');
+    expect(run.pools[0].error).toMatchObject({ code: 'OperationNotAllowed', message: expect.stringContaining('in progress on agent pool (web)') });
     await h.close();
   });
 
