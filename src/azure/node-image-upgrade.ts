@@ -87,10 +87,12 @@ export type PollOutcome =
  * failed poll never fails a run — only a terminal Azure status does. HTTP errors come as RestError; the operation's
  * own failure and cancellation come as plain errors with the poller's state saying which.
  */
-export async function pollOnce(poller: UpgradePoller, policy: RetryPolicy, sleep: (ms: number) => Promise<void>): Promise<PollOutcome> {
+export async function pollOnce(poller: UpgradePoller, policy: RetryPolicy, sleep: (ms: number) => Promise<void>, abortSignal?: AbortSignal): Promise<PollOutcome> {
   try {
-    await poller.poll();
+    await poller.poll(abortSignal ? { abortSignal } : undefined);
   } catch (error) {
+    // Our own shutdown, not an outcome: the run stays resumable.
+    if (abortSignal?.aborted) return { status: 'running' };
     const wire = (error as { name?: string }).name === 'RestError' || typeof (error as { statusCode?: unknown }).statusCode === 'number';
     const state = poller.operationState;
     if (!wire && (state?.status === 'failed' || state?.status === 'canceled')) return { status: state.status, error: errorOf(state.error ?? error) };

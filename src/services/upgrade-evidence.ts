@@ -58,13 +58,13 @@ export function createUpgradeEvidence(deps: { db: Db; ledger: Pick<Ledger, 'head
     certificate: (run: UpgradeRunRecord) => renderUpgradeCertificate(run, timeline(run.id), deps.ledger.head()),
 
     /** Server-Sent Events from after `afterSeq` until the run's terminal event (or the client leaves). */
-    async stream(runId: string, afterSeq: number, res: ServerResponse, req: IncomingMessage): Promise<void> {
+    async stream(runId: string, afterSeq: number, res: ServerResponse, req: IncomingMessage, closing: () => boolean = () => false): Promise<void> {
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-content-type-options': 'nosniff' });
       let closed = false;
       req.on('close', () => (closed = true));
       let last = afterSeq;
       let lastWrite = Date.now();
-      while (!closed) {
+      while (!closed && !closing()) {
         for (const event of events(runId, last)) {
           res.write(`id: ${event.sequence}\nevent: ${event.event}\ndata: ${JSON.stringify({ ...event.data, at: event.at, actor: event.actor })}\n\n`);
           last = event.sequence;

@@ -41,7 +41,13 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
   const interval = deps.updateIntervalInMs ?? 2000;
   const inFlight = new Map<string, Promise<void>>();
   let stopping = false;
-  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  // Stopping wakes every wait at once: a shutdown never waits out a poll interval.
+  const stop = new AbortController();
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      stop.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
   const retry = () => ({ policy: deps.retryPolicy, deadline: deps.now().getTime() + 10 * 60_000 });
 
   const record = (run: UpgradeRunRecord, kind: string, body: Record<string, unknown>, change?: () => void) => {
@@ -143,7 +149,7 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
         }
       }
       if (poller !== null) {
-        const outcome = await pollOnce(poller, deps.retryPolicy, sleep);
+        const outcome = await pollOnce(poller, deps.retryPolicy, sleep, stop.signal);
         if (outcome.status === 'transient') {
           // A poller that met an HTTP error is spent: rebuild it from the stored state and poll on.
           const stored = deps.repo.get(run.id)!.pools[pool.position]!.pollerState;
@@ -258,6 +264,7 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
     /** Stops driving runs; their state stays resumable by the next start. */
     async stop(): Promise<void> {
       stopping = true;
+      stop.abort();
       await Promise.all(inFlight.values());
     },
     /** Resolves when no run is being driven (tests). */

@@ -34,3 +34,26 @@ describe('imagewarden upgrade (a client of the API)', () => {
     await exitOf(serve.child);
   }, 60_000);
 });
+
+describe('shutting down with an event stream open', () => {
+  it('ends the stream and exits promptly on SIGTERM, the run left resumable', async () => {
+    const emulator = await startTestEmulator(
+      { tenantId: TENANT, images: { '*': { [UBUNTU]: `${UBUNTU}-202611.10.0` } }, subscriptions: [{ id: SUB_1, clusters: [cluster('aks-pay', [pool('web', { nodeImageVersion: `${UBUNTU}-202607.01.0` })])] }] },
+      { upgradeDurationMs: 30_000 },
+    );
+    const env = { IMAGEWARDEN_DATA_DIR: join(tempDir(), 'data'), IMAGEWARDEN_ARM_ENDPOINT: emulator.url, IMAGEWARDEN_ARM_TOKEN: emulator.token, IMAGEWARDEN_PORT: '0', IMAGEWARDEN_SNAPSHOT_CRON: 'off', IMAGEWARDEN_LOG_LEVEL: 'warn' };
+    const key = (await runCli(['keys', 'create', '--role', 'operator', '--name', 'ops'], env)).stdout.trim().split('\n').at(-1)!;
+    const serve = await startServe(env);
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const [clusterId] = emulator.fleet.listClusterIds();
+    const { id } = (await (await fetch(`${serve.url}/api/v1/upgrades`, { method: 'POST', headers: { ...headers, 'idempotency-key': 'sse' }, body: JSON.stringify({ clusterId, reason: 'r' }) })).json()) as { id: string };
+    const stream = await fetch(`${serve.url}/api/v1/upgrades/${id}/events`, { headers });
+    const reading = stream.text();
+    await new Promise((r) => setTimeout(r, 500));
+    const stopping = Date.now();
+    serve.child.kill('SIGTERM');
+    expect(await exitOf(serve.child)).toBe(0);
+    expect(Date.now() - stopping).toBeLessThan(5_000);
+    expect(await reading).toMatch(/event: requested/);
+  }, 60_000);
+});

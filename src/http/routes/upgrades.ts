@@ -64,6 +64,12 @@ export interface UpgradeRouteDeps {
 export const upgradeRoutes =
   (deps: UpgradeRouteDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
+    // Open event streams end when the service shuts down (a run left running stays resumable; clients reconnect).
+    let closing = false;
+    app.addHook('preClose', async () => {
+      closing = true;
+    });
+
     app.post(
       '/api/v1/upgrades',
       {
@@ -165,7 +171,7 @@ export const upgradeRoutes =
         deps.upgradeService.get(request.params.id);
         const lastEventId = Number(request.headers['last-event-id'] ?? 0);
         reply.hijack();
-        await deps.upgradeEvidence.stream(request.params.id, Number.isSafeInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0, reply.raw, request.raw);
+        await deps.upgradeEvidence.stream(request.params.id, Number.isSafeInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0, reply.raw, request.raw, () => closing);
       },
     );
   };
