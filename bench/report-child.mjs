@@ -21,7 +21,7 @@ import { renderOscalAssessmentResults, renderOscalPoam } from '../dist/reports/r
 import { renderPdf } from '../dist/reports/render-pdf.js';
 import { loadReportTemplates } from '../dist/reports/report-templates.js';
 import { createServices } from '../dist/services/create-services.js';
-import { buildReportModel } from '../dist/services/report-builder.js';
+import { buildReportModel, POPULATION_COLUMNS } from '../dist/services/report-builder.js';
 import { ledgerFacts } from '../dist/services/report-evidence.js';
 import { openDatabase } from '../dist/store/database.js';
 import { createExceptionRepository } from '../dist/store/exception-repository.js';
@@ -53,23 +53,31 @@ async function baseline() {
   const out = createWriteStream(file);
   const done = new Promise((resolve, reject) => out.on('finish', resolve).on('error', reject));
   const snapshotAt = db.prepare(`SELECT id FROM snapshots WHERE status IN ('succeeded', 'partial') AND finished_at <= ? ORDER BY id DESC LIMIT 1`);
+  // The latest image rows valid at S are materialised first (a few hundred rows; SQLite indexes them on the fly):
+  // joined directly, SQLite probes latest_image_states by (location, image_family) only and filters ~100 rows per
+  // pool, which would put a cost of the store's schema into the baseline (see the README).
   const rowsAt = db.prepare(
-    `SELECT p.subscription_id AS subscriptionId, p.cluster_key AS clusterKey, p.data AS data, p.node_image_version AS image, l.version AS latest
+    `WITH l AS MATERIALIZED (
+       SELECT subscription_id, location, image_family, version FROM latest_image_states
+       WHERE valid_from <= @s AND (valid_to IS NULL OR valid_to > @s))
+     SELECT p.subscription_id AS subscriptionId, p.cluster_key AS clusterKey, p.data AS data, p.node_image_version AS image, l.version AS latest
      FROM pool_states p
-     LEFT JOIN latest_image_states l
-       ON l.subscription_id = p.subscription_id AND l.location = p.location AND l.image_family = p.image_family
-      AND l.valid_from <= @s AND (l.valid_to IS NULL OR l.valid_to > @s)
+     LEFT JOIN l ON l.subscription_id = p.subscription_id AND l.location = p.location AND l.image_family = p.image_family
      WHERE p.valid_from <= @s AND (p.valid_to IS NULL OR p.valid_to > @s)
      ORDER BY p.pool_key`,
   );
-  let buffer = 'date,subscriptionId,clusterId,poolName,status,nodeImageVersion,latestNodeImageVersion,exposureDays,policyRule,slaDays,exceptionId\r\n';
+  // The baseline writes the population's columns, in its order: fail loudly rather than compare unlike files.
+  const columns = 'date,evaluatedAt,subscriptionId,clusterId,poolName,status,nodeImageVersion,latestNodeImageVersion,exposureDays,policyRule,slaDays,exceptionId';
+  if (POPULATION_COLUMNS.join(',') !== columns) throw new Error(`the population's columns changed (${POPULATION_COLUMNS.join(',')}): update the baseline`);
+  let buffer = `${columns}\r\n`;
   let rows = 0;
   for (const day of rangePeriod(from, to).days) {
-    const snapshot = snapshotAt.get(dayEnd(day));
+    const at = dayEnd(day);
+    const snapshot = snapshotAt.get(at);
     if (snapshot === undefined) continue;
     for (const row of rowsAt.iterate({ s: snapshot.id })) {
       const pool = JSON.parse(row.data);
-      buffer += `${day},${row.subscriptionId},${row.clusterKey},${pool.poolName},-,${row.image},${row.latest ?? ''},,,,\r\n`;
+      buffer += `${day},${at},${row.subscriptionId},${row.clusterKey},${pool.poolName},-,${row.image},${row.latest ?? ''},,,,\r\n`;
       rows++;
       if (buffer.length >= 64 * 1024) {
         await write(out, buffer);

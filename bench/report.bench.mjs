@@ -1,0 +1,185 @@
+// bench/report: a 40,000-pool fleet (10,000 clusters x 4 pools) with 30 days of snapshots every 6 hours, a quarter
+// of it out of policy at the end, ingested through the store's own commit path (as drift.bench, with the snapshot's
+// ledger entry as a snapshot records it). Then, each in a process of its own (bench/report-child.mjs):
+//   baseline  the same population rows (each day's pools as of that day's last snapshot) streamed to CSV, no logic;
+//   report    one report for the 30 days, reportService.create + completion, end to end: time and peak RSS;
+//   phases    the same generation step by step: the model (population walk), then each format's renderer.
+// Targets: the whole report <= 3x the baseline, peak RSS of the report process <= 300 MB.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { loadConfig } from '../dist/config.js';
+import { recordSnapshot } from '../dist/evidence/snapshot-evidence.js';
+import { createServices } from '../dist/services/create-services.js';
+import { openDatabase } from '../dist/store/database.js';
+import { migrate } from '../dist/store/migrate.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const POOLS = Number(process.env.BENCH_POOLS ?? 40_000);
+const DAYS = Number(process.env.BENCH_DAYS ?? 30);
+const EVERY_HOURS = 6;
+const SCHEDULE = `0 */${EVERY_HOURS} * * *`;
+const START = Date.parse('2026-10-01T00:00:00Z');
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const END = START + DAYS * DAY;
+const SUBSCRIPTIONS = Array.from({ length: 20 }, (_, i) => `${String(i).padStart(8, '0')}-1111-2222-3333-444444444444`);
+const LOCATIONS = ['westeurope', 'northeurope', 'eastus2', 'westus3'];
+const FAMILIES = ['AKSUbuntu-2204gen2containerd', 'AKSAzureLinux-V3gen2', 'AKSUbuntu-2404gen2containerd'];
+
+let seed = 42;
+const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+
+// Weekly releases from 13 weeks before the period on; a release reaches each location 0-3 days later.
+const FIRST_RELEASE = START - 13 * 7 * DAY;
+const versionOf = (family, release) => {
+  const d = new Date(release);
+  return `${family}-${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}.${String(d.getUTCDate()).padStart(2, '0')}.0`;
+};
+const latestAt = (family, locationIndex, t) => versionOf(family, FIRST_RELEASE + Math.floor((t - locationIndex * DAY - FIRST_RELEASE) / (7 * DAY)) * 7 * DAY);
+
+// Pools follow their location's latest image with a lag of their own: three in four 0-20 days behind (inside the
+// 30-day SLA), one in four 40-55 days behind (past it, whichever release their image came from).
+const pools = Array.from({ length: POOLS }, (_, i) => {
+  const clusterIndex = Math.floor(i / 4);
+  const subscriptionId = SUBSCRIPTIONS[clusterIndex % SUBSCRIPTIONS.length];
+  const locationIndex = Math.floor(clusterIndex / SUBSCRIPTIONS.length) % LOCATIONS.length;
+  const clusterName = `aks-${String(clusterIndex).padStart(5, '0')}`;
+  const laggard = random() < 0.25;
+  return {
+    subscriptionId,
+    locationIndex,
+    family: FAMILIES[i % FAMILIES.length],
+    lag: Math.floor((laggard ? 40 + random() * 15 : random() * 20) * 24) * HOUR,
+    clusterId: `/subscriptions/${subscriptionId}/resourcegroups/rg-bench/providers/Microsoft.ContainerService/managedClusters/${clusterName}`,
+    clusterName,
+    poolName: `pool${i % 4}`,
+    tags: { env: clusterIndex % 3 === 0 ? 'prod' : 'dev' },
+  };
+});
+
+const dir = mkdtempSync(join(tmpdir(), 'imagewarden-bench-report-'));
+const out = join(dir, 'out');
+mkdirSync(out);
+const env = {
+  IMAGEWARDEN_DATA_DIR: join(dir, 'data'),
+  IMAGEWARDEN_ARM_TOKEN: 'unused',
+  IMAGEWARDEN_SNAPSHOT_CRON: SCHEDULE,
+  IMAGEWARDEN_LOG_LEVEL: 'warn',
+};
+try {
+  // Ingest (not timed against anything): one fleet snapshot every 6 hours, committed as a snapshot commits.
+  const config = loadConfig(env);
+  const db = openDatabase(config.databaseFile);
+  migrate(db);
+  const clock = { now: START };
+  const services = createServices({ config, db, logger: pino({ level: 'silent' }), now: () => new Date(clock.now) });
+  services.recordPolicy('bench');
+  const ingestStarted = performance.now();
+  let observations = 0;
+  let snapshots = 0;
+  for (let t = START; t < END; t += EVERY_HOURS * HOUR) {
+    clock.now = t;
+    const clusters = new Map();
+    const observed = pools.map((p) => {
+      clusters.set(p.clusterId, p);
+      return {
+        clusterId: p.clusterId, clusterName: p.clusterName, subscriptionId: p.subscriptionId, resourceGroup: 'rg-bench',
+        location: LOCATIONS[p.locationIndex], poolName: p.poolName, mode: p.poolName === 'pool0' ? 'System' : 'User',
+        osType: 'Linux', osSku: 'Ubuntu', vmSize: 'Standard_D4ds_v5', nodeCount: 3, nodeImageVersion: latestAt(p.family, p.locationIndex, t - p.lag),
+        kubernetesVersion: '1.32.6', provisioningState: 'Succeeded', powerState: 'Running', enableFips: false,
+        enableAutoScaling: false, minCount: null, maxCount: null, maxSurge: '10%', maxUnavailable: null,
+        drainTimeoutInMinutes: null, nodeSoakDurationInMinutes: null, availabilityZones: [], tags: {}, nodeLabels: {},
+      };
+    });
+    const clusterObservations = [...clusters.values()].map((p) => ({
+      id: p.clusterId, name: p.clusterName, subscriptionId: p.subscriptionId, resourceGroup: 'rg-bench',
+      location: LOCATIONS[p.locationIndex], kubernetesVersion: '1.32.6', upgradeChannel: null, nodeOSUpgradeChannel: 'NodeImage',
+      provisioningState: 'Succeeded', powerState: 'Running', tags: p.tags, poolCount: 4,
+    }));
+    const latestImages = SUBSCRIPTIONS.flatMap((subscriptionId) =>
+      LOCATIONS.flatMap((location, li) => FAMILIES.map((imageFamily) => ({ subscriptionId, location, imageFamily, version: latestAt(imageFamily, li, t), sourcePoolKey: 'bench' }))),
+    );
+    const { snapshot } = services.snapshots.start({ trigger: 'schedule', scope: 'fleet', requestedBy: 'bench', owner: 'bench', startedAt: new Date(t).toISOString() });
+    clock.now = t + 60_000;
+    services.snapshots.commit(
+      snapshot.id,
+      {
+        status: 'succeeded', finishedAt: new Date(t + 60_000).toISOString(), subscriptions: SUBSCRIPTIONS.map((id) => ({ id, status: 'succeeded' })),
+        warnings: [], error: null, armCalls: 0, clusterCount: clusterObservations.length, poolCount: observed.length,
+      },
+      { subscriptions: new Set(SUBSCRIPTIONS), clusters: clusterObservations, pools: observed, latestImages },
+      (committed, changes) => recordSnapshot(db, services.ledger, committed, changes),
+    );
+    services.ledger.checkpoint();
+    observations += observed.length;
+    snapshots++;
+  }
+  const ingestSeconds = (performance.now() - ingestStarted) / 1000;
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  const dbBytes = statSync(config.databaseFile).size;
+  db.close();
+
+  const window = {
+    ...env,
+    BENCH_NOW: new Date(END + HOUR).toISOString(),
+    BENCH_FROM: new Date(START).toISOString().slice(0, 10),
+    BENCH_TO: new Date(END - DAY).toISOString().slice(0, 10),
+    BENCH_OUT: out,
+  };
+  const run = (mode) => {
+    const profile = process.env.BENCH_PROFILE === mode ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'profile')}`] : [];
+    const result = spawnSync(process.execPath, [...profile, join(root, 'bench', 'report-child.mjs'), mode], { env: { ...process.env, ...window }, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`report-child ${mode} failed:\n${result.stderr}`);
+    return JSON.parse(result.stdout.trim().split('\n').at(-1));
+  };
+  run('baseline'); // warm-up: the database file into the page cache, the child's code paths
+  const baseline = run('baseline');
+  const report = run('report');
+  const phases = run('phases');
+
+  const ratio = (s) => s / baseline.seconds;
+  const pdf = phases.renders.find((r) => r.format === 'pdf');
+  const rows = [
+    ['baseline (rows to CSV, no logic)', baseline.seconds, null, baseline.bytes],
+    ['report, end to end (reportService)', report.seconds, ratio(report.seconds), null],
+    ['phases: model (population walk, pool table, findings)', phases.modelSeconds, ratio(phases.modelSeconds), phases.population.bytes],
+    ...phases.renders.map((r) => [`phases: render ${r.format}${r.pages ? ` (${r.pages} pages)` : ''}`, r.seconds, ratio(r.seconds), r.bytes]),
+    ['phases: total', phases.seconds, ratio(phases.seconds), null],
+  ];
+  console.log(`fleet: ${POOLS} pools, ${DAYS} days of snapshots every ${EVERY_HOURS} h (${snapshots} snapshots, ${observations} pool observations)`);
+  console.log(`ingest: ${round(ingestSeconds, 1)} s (${Math.round(observations / ingestSeconds)} observations/s), DB ${round(dbBytes / 2 ** 20, 1)} MB`);
+  console.log(`population: ${phases.population.rows} rows (baseline ${baseline.rows}), ${phases.trendDays} days; at period end ${JSON.stringify(phases.summary.counts)}, compliance ${phases.summary.compliancePercent}%`);
+  console.log(`findings: ${phases.findings.opened} opened, ${phases.findings.closed} closed in the period; ${phases.findings.gaps} coverage gaps`);
+  console.log('');
+  console.log(`${'step'.padEnd(58)}${'seconds'.padStart(9)}${'x baseline'.padStart(12)}${'bytes'.padStart(14)}`);
+  for (const [name, s, r, bytes] of rows) {
+    console.log(`${name.padEnd(58)}${s.toFixed(2).padStart(9)}${(r === null ? '' : r.toFixed(2)).padStart(12)}${(bytes === null ? '' : bytes.toLocaleString('en')).padStart(14)}`);
+  }
+  console.log('');
+  console.log(`peak RSS: report process ${round(report.peakRssMB, 1)} MB; phases process ${round(phases.peakRssMB, 1)} MB (after model ${round(phases.rss.afterModelMB, 1)} MB, ${phases.renders.map((r) => `after ${r.format} ${round(r.peakRssMB, 1)}`).join(', ')}); baseline process ${round(baseline.peakRssMB, 1)} MB`);
+  console.log(`PDF: ${pdf.pages} pages, ${pdf.bytes.toLocaleString('en')} bytes`);
+  console.log(`stored files: ${Object.entries(report.files).map(([name, bytes]) => `${name} ${bytes.toLocaleString('en')}`).join(', ')}`);
+  console.log(`spooled pool table (pools.ndjson, removed once stored): ${phases.spoolBytes.toLocaleString('en')} bytes`);
+  console.log('');
+  const slowest = phases.renders.reduce((a, b) => (b.seconds > a.seconds ? b : a));
+  console.log(`(info) each renderer alone vs baseline: slowest ${slowest.format} ${ratio(slowest.seconds).toFixed(2)}x; model ${ratio(phases.modelSeconds).toFixed(2)}x`);
+  const checks = [
+    ['same population rows as the baseline', phases.population.rows === baseline.rows && report.rows === baseline.rows],
+    [`whole report <= 3x baseline (${ratio(report.seconds).toFixed(2)}x)`, ratio(report.seconds) <= 3],
+    [`peak RSS of the report process <= 300 MB (${round(report.peakRssMB, 1)} MB)`, report.peakRssMB <= 300],
+  ];
+  for (const [name, ok] of checks) console.log(`${ok ? 'PASS' : 'FAIL'} ${name}`);
+  process.exitCode = checks.every(([, ok]) => ok) ? 0 : 1;
+} finally {
+  if (process.env.BENCH_KEEP) console.log(`kept ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
+}
+process.exit(process.exitCode ?? 0);
+
+function round(value, digits = 2) {
+  return Math.round(value * 10 ** digits) / 10 ** digits;
+}
