@@ -71,7 +71,7 @@ export function createLedger(deps: LedgerDeps) {
       const last = repo.lastEntry()?.seq ?? 0;
       if (previous !== null && previous.size === last && !options.force) return previous;
       const frontier = previous === null ? MerkleFrontier.empty() : MerkleFrontier.restore(previous.size, previous.frontier);
-      for (const entry of repo.entries(frontier.size)) frontier.push(merkleLeafOf(entry));
+      for (const entry of repo.headers(frontier.size)) frontier.push(merkleLeafOf(entry));
       const rootHash = frontier.root();
       const signedAt = deps.now().toISOString();
       // The timestamp extension makes an idle hourly checkpoint a distinct, dated statement.
@@ -106,7 +106,7 @@ export function createLedger(deps: LedgerDeps) {
   function leaves(size: number): LeafSource {
     const packed = Buffer.alloc(size * 32);
     let index = 0;
-    for (const entry of repo.entries(0)) {
+    for (const entry of repo.headers(0)) {
       if (index >= size) break;
       merkleLeafOf(entry).copy(packed, index * 32);
       index++;

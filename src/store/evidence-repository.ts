@@ -1,4 +1,4 @@
-import type { LedgerEntry } from '../evidence/ledger-entry.js';
+import type { EntryFields, LedgerEntry } from '../evidence/ledger-entry.js';
 import type { Db } from './database.js';
 
 export interface StoredCheckpoint {
@@ -41,6 +41,9 @@ export function createEvidenceRepository(db: Db) {
      VALUES (@seq, @at, @kind, @subject, @actor, @body, @bodySha256, @prevHash, @entryHash)`,
   );
   const entriesAfter = db.prepare(`SELECT ${ENTRY_COLUMNS} FROM evidence_entries WHERE seq > ? ORDER BY seq LIMIT ?`);
+  const headersAfter = db.prepare(
+    `SELECT seq, at, kind, subject, actor, body_sha256 AS bodySha256, prev_hash AS prevHash FROM evidence_entries WHERE seq > ? ORDER BY seq LIMIT ?`,
+  );
   const entryBySeq = db.prepare(`SELECT ${ENTRY_COLUMNS} FROM evidence_entries WHERE seq = ?`);
   const latestCheckpoint = db.prepare(`SELECT ${CHECKPOINT_COLUMNS} FROM evidence_checkpoints ORDER BY id DESC LIMIT 1`);
   const insertCheckpoint = db.prepare(
@@ -70,6 +73,15 @@ export function createEvidenceRepository(db: Db) {
     *entries(afterSeq = 0): Generator<LedgerEntry> {
       for (let after = afterSeq; ; ) {
         const page = entriesAfter.all(after, PAGE) as LedgerEntry[];
+        yield* page;
+        if (page.length < PAGE) return;
+        after = page.at(-1)!.seq;
+      }
+    },
+    /** Entry headers only (what a Merkle leaf hashes): bodies, which can be megabytes, stay on disk. */
+    *headers(afterSeq = 0): Generator<EntryFields> {
+      for (let after = afterSeq; ; ) {
+        const page = headersAfter.all(after, PAGE) as EntryFields[];
         yield* page;
         if (page.length < PAGE) return;
         after = page.at(-1)!.seq;
