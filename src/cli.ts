@@ -66,7 +66,7 @@ program
       const config = loadConfig();
       await withDatabase(config, async (db) => {
         const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-        const services = createServices({ config, db, logger, onProgress: (message) => process.stderr.write(`${message}\n`) });
+        const services = createServices({ config, db, logger, recordFindingsAfterSnapshot: false, onProgress: (message) => process.stderr.write(`${message}\n`) });
         const snapshot = await services.snapshotService.run('cli', cliActor());
         await services.ledger.flushWitnesses();
         process.stdout.write(`${JSON.stringify(toSnapshotResponse(snapshot), null, 2)}\n`);

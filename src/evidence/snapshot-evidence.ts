@@ -12,6 +12,9 @@ const TABLES: readonly { table: ObservationTable; key: string }[] = [
 ];
 
 const itemOf = ([table, , key, sha]: ChangedRow) => stateItemHash(table, key, sha);
+/** A changed row as the ledger records it. */
+export type RecordedRow = readonly [table: ObservationTable, id: number, contentSha256: string];
+const recorded = ([table, id, , sha]: ChangedRow): RecordedRow => [table, id, sha];
 
 /**
  * Records a finished snapshot in the ledger, inside its commit transaction: what it observed (outcome and coverage),
@@ -30,8 +33,9 @@ export function recordSnapshot(db: Db, ledger: Pick<Ledger, 'append'>, snapshot:
     actor: snapshot.requestedBy ?? 'system',
     body: {
       snapshot: { ...snapshot },
-      opened: changes?.openedRows ?? [],
-      closed: changes?.closedRows ?? [],
+      // [table, row id, SHA-256 of its content]: the key is in the row itself (verify reads it there).
+      opened: (changes?.openedRows ?? []).map(recorded),
+      closed: (changes?.closedRows ?? []).map(recorded),
       stateDigest,
     },
   });
@@ -68,7 +72,7 @@ export function recordLedgerStart(db: Db, ledger: Pick<Ledger, 'append'>): void 
     kind: 'ledger_started',
     subject: null,
     actor: 'system',
-    body: { adopted, preLedgerRows, stateDigest: digest.toHex(), lastSnapshotId: last?.id ?? null, legacyAuditEvents: legacyAudit },
+    body: { adopted: adopted.map(recorded), preLedgerRows, stateDigest: digest.toHex(), lastSnapshotId: last?.id ?? null, legacyAuditEvents: legacyAudit },
   });
 }
 

@@ -1,8 +1,8 @@
 import type { Db } from '../store/database.js';
 import type { EvidenceRepository } from '../store/evidence-repository.js';
-import { rowContentSha256, type ChangedRow, type ObservationTable } from '../store/observation-writer.js';
+import { rowContentSha256, type ObservationTable } from '../store/observation-writer.js';
 import type { LedgerEntry } from './ledger-entry.js';
-import { OBSERVATION_TABLES } from './snapshot-evidence.js';
+import { OBSERVATION_TABLES, type RecordedRow } from './snapshot-evidence.js';
 import type { SigningKey } from './signing-key.js';
 import { StateDigest, stateItemHash } from './state-digest.js';
 import { createLedgerVerifier, type Anchor, type VerifyProblem, type VerifyResult } from './verify-ledger.js';
@@ -43,17 +43,21 @@ export function verifyStore(db: Db, repo: EvidenceRepository, options: VerifySto
 function createObservationCheck(db: Db, report: (problem: VerifyProblem) => void) {
   const recorded: Record<ObservationTable, number> = { cluster_states: 0, pool_states: 0, latest_image_states: 0 };
   let digest = StateDigest.empty();
+  const keyColumn = Object.fromEntries(OBSERVATION_TABLES.map(({ table, key }) => [table, key])) as Record<ObservationTable, string>;
   const rowOf = (table: ObservationTable, id: number) =>
-    db.prepare(`SELECT valid_from AS validFrom, valid_to AS validTo FROM ${table} WHERE id = ?`).get(id) as { validFrom: number; validTo: number | null } | undefined;
+    db.prepare(`SELECT ${keyColumn[table]} AS key, valid_from AS validFrom, valid_to AS validTo FROM ${table} WHERE id = ?`).get(id) as
+      | { key: string; validFrom: number; validTo: number | null }
+      | undefined;
 
-  function checkRows(seq: number, snapshotId: number | null, rows: readonly ChangedRow[], opened: boolean) {
-    for (const [table, id, key, sha] of rows) {
-      const problem = (message: string) => report({ sequence: seq, code: 'observation_mismatch', message: `seq=${seq} INVALID: ${table} row ${id} (${key}) ${message}` });
+  function checkRows(seq: number, snapshotId: number | null, rows: readonly RecordedRow[], opened: boolean) {
+    for (const [table, id, sha] of rows) {
+      const problem = (message: string) => report({ sequence: seq, code: 'observation_mismatch', message: `seq=${seq} INVALID: ${table} row ${id} ${message}` });
       const row = rowOf(table, id);
       if (!row) {
         problem('is missing');
         continue;
       }
+      const key = row.key;
       if (opened && snapshotId !== null && row.validFrom !== snapshotId) problem(`opened at snapshot ${row.validFrom}, recorded at ${snapshotId}`);
       if (!opened && row.validTo !== snapshotId) problem(`closed at snapshot ${row.validTo}, recorded at ${snapshotId}`);
       if (opened && rowContentSha256(db, table, id) !== sha) problem('content differs from what was recorded');
@@ -68,7 +72,7 @@ function createObservationCheck(db: Db, report: (problem: VerifyProblem) => void
   return {
     check(entry: LedgerEntry) {
       if (entry.kind !== 'snapshot_committed' && entry.kind !== 'ledger_started') return;
-      let body: { snapshot?: { id: number }; opened?: ChangedRow[]; closed?: ChangedRow[]; adopted?: ChangedRow[]; preLedgerRows?: Record<ObservationTable, number>; stateDigest: string };
+      let body: { snapshot?: { id: number }; opened?: RecordedRow[]; closed?: RecordedRow[]; adopted?: RecordedRow[]; preLedgerRows?: Record<ObservationTable, number>; stateDigest: string };
       try {
         body = JSON.parse(entry.body) as typeof body;
       } catch {

@@ -45,6 +45,11 @@ export interface CreateServicesOptions {
   readonly clients?: ArmClients;
   readonly snapshotOptions?: SnapshotServiceOptions;
   readonly onProgress?: (message: string) => void;
+  /**
+   * Whether finding transitions are recorded right after each snapshot (serve, tests). The `snapshot` command leaves
+   * them to serve's next look (hourly, at start, after its own snapshots): deriving them is not part of observing.
+   */
+  readonly recordFindingsAfterSnapshot?: boolean;
   /** Upgrade runner pacing (tests run the emulator's upgrades in milliseconds). */
   readonly upgradeOptions?: { readonly updateIntervalInMs?: number; readonly poolDeadlineInMs?: number };
 }
@@ -113,7 +118,7 @@ export function createServices(options: CreateServicesOptions) {
       committed: () => {
         // One checkpoint over the snapshot itself, another over the finding transitions it caused.
         ledger.checkpoint();
-        recordFindings();
+        if (options.recordFindingsAfterSnapshot !== false) recordFindings();
       },
     },
   });
