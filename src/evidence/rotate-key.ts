@@ -1,4 +1,4 @@
-import { existsSync, renameSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import type { Config } from '../config.js';
 import type { Db } from '../store/database.js';
 import { createEvidenceRepository } from '../store/evidence-repository.js';
@@ -25,4 +25,22 @@ export async function rotateSigningKeyFile(db: Db, config: Pick<Config, 'dataDir
   renameSync(pending, file);
   createLedger({ db, repo, key: next, witnesses: [], now }).checkpoint({ force: true });
   return { previous: previous?.keyId ?? null, next: next.keyId, verifierKey: next.verifierKey };
+}
+
+/**
+ * A rotation interrupted between registering the new key and moving its file into place leaves
+ * `evidence-signing-key.pem.next`: if the ledger already registered it as active, finish the move; if not, the
+ * rotation never committed and the pending file is discarded. Runs before the ledger checks its key.
+ */
+export function completeInterruptedRotation(dataDir: string, origin: string, repo: Pick<ReturnType<typeof createEvidenceRepository>, 'activeKey'>): 'completed' | 'discarded' | null {
+  const file = signingKeyPath(dataDir);
+  const pending = `${file}.next`;
+  if (!existsSync(pending)) return null;
+  const next = readSigningKey(pending, origin);
+  if (repo.activeKey()?.publicKey === next.verifierKey) {
+    renameSync(pending, file);
+    return 'completed';
+  }
+  rmSync(pending);
+  return 'discarded';
 }

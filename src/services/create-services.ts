@@ -8,6 +8,7 @@ import { writeTransaction, type Db } from '../store/database.js';
 import { createEvidenceRepository } from '../store/evidence-repository.js';
 import { createLedger } from '../evidence/ledger.js';
 import { loadOrCreateSigningKey } from '../evidence/signing-key.js';
+import { completeInterruptedRotation } from '../evidence/rotate-key.js';
 import { createWitness } from '../evidence/witness.js';
 import { recordLedgerStart, recordSnapshot } from '../evidence/snapshot-evidence.js';
 import { syncFindingEvidence } from '../evidence/finding-evidence.js';
@@ -63,6 +64,8 @@ export function createServices(options: CreateServicesOptions) {
   const snapshots = createSnapshotRepository(db);
   const state = createStateRepository(db);
   const evidenceRepo = createEvidenceRepository(db);
+  const interrupted = completeInterruptedRotation(config.dataDir, config.evidenceOrigin, evidenceRepo);
+  if (interrupted !== null) logger.warn({ rotation: interrupted }, 'an interrupted signing-key rotation was found at start');
   const signingKey = loadOrCreateSigningKey(config.dataDir, config.evidenceOrigin);
   const ledger = createLedger({
     db,

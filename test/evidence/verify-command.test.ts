@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
@@ -138,5 +138,26 @@ describe('imagewarden verify', () => {
     expect(lines.at(-1)!.note).toMatch(/^imagewarden\/evidence\n\d+\n/);
     const result = await runCli(['verify', '--json'], env);
     expect(JSON.parse(result.stdout)).toMatchObject({ intact: true, anchors: lines.length });
+  });
+});
+
+describe('an interrupted key rotation', () => {
+  it('is completed at start when the new key was registered, and discarded when it never was', async () => {
+    const { config, db, services } = await recordedDataDir();
+    const { writeNewKey, readSigningKey } = await import('../../src/evidence/signing-key.js');
+    const { rotateSigningKey } = await import('../../src/evidence/ledger.js');
+    const pending = `${signingKeyPath(config.dataDir)}.next`;
+    // Crash after the registration committed, before the file moved.
+    writeNewKey(pending);
+    rotateSigningKey({ db, repo: services.evidenceRepo, now: () => new Date() }, readSigningKey(pending, config.evidenceOrigin));
+    const restarted = createServices({ config, db, logger: silentLogger });
+    expect(restarted.ledger.key.verifierKey).toBe(services.evidenceRepo.activeKey()!.publicKey);
+    expect(existsSync(pending)).toBe(false);
+    expect(restarted.evidence.verify().intact).toBe(true);
+    // Crash before the registration: the pending key is thrown away, the registered key stays.
+    writeNewKey(pending);
+    const again = createServices({ config, db, logger: silentLogger });
+    expect(again.ledger.key.verifierKey).toBe(restarted.ledger.key.verifierKey);
+    expect(existsSync(pending)).toBe(false);
   });
 });
