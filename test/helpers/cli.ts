@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './temp-dir.js';
 import { afterEach } from 'vitest';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -50,4 +52,16 @@ export function startServe(env: Record<string, string | undefined>): Promise<{ u
 
 export function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+}
+
+/** The environment of a `serve` (or CLI) child against `emulator`, data in a fresh temp dir, no schedule. */
+export function serveEnv(emulator: { url: string; token: string }): Record<string, string> {
+  return {
+    IMAGEWARDEN_DATA_DIR: join(tempDir(), 'data'),
+    IMAGEWARDEN_ARM_ENDPOINT: emulator.url,
+    IMAGEWARDEN_ARM_TOKEN: emulator.token,
+    IMAGEWARDEN_PORT: '0',
+    IMAGEWARDEN_SNAPSHOT_CRON: 'off',
+    IMAGEWARDEN_LOG_LEVEL: 'warn',
+  };
 }

@@ -1,20 +1,13 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cluster, fleetOfClusters, pool, SUB_1, SUB_2, TENANT, UBUNTU, UBUNTU_LATEST } from '../helpers/fleets.js';
-import { exitOf, runCli, startServe } from '../helpers/cli.js';
+import { exitOf, runCli, serveEnv, startServe } from '../helpers/cli.js';
 import { startTestEmulator } from '../helpers/emulator.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 async function environment(fleet = fleetOfClusters(3)) {
   const emulator = await startTestEmulator(fleet);
-  const env = {
-    IMAGEWARDEN_DATA_DIR: join(tempDir(), 'data'),
-    IMAGEWARDEN_ARM_ENDPOINT: emulator.url,
-    IMAGEWARDEN_ARM_TOKEN: emulator.token,
-    IMAGEWARDEN_PORT: '0',
-    IMAGEWARDEN_SNAPSHOT_CRON: 'off',
-    IMAGEWARDEN_LOG_LEVEL: 'warn',
-  };
+  const env = serveEnv(emulator);
   return { emulator, env };
 }
 

@@ -1,9 +1,7 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exitOf, runCli, startServe } from '../helpers/cli.js';
+import { exitOf, runCli, serveEnv, startServe } from '../helpers/cli.js';
 import { startTestEmulator } from '../helpers/emulator.js';
 import { cluster, pool, SUB_1, TENANT, UBUNTU } from '../helpers/fleets.js';
-import { tempDir } from '../helpers/temp-dir.js';
 
 describe('imagewarden upgrade (a client of the API)', () => {
   it('shows the plan on --dry-run, then starts a run and follows its events to the end', async () => {
@@ -11,7 +9,7 @@ describe('imagewarden upgrade (a client of the API)', () => {
       { tenantId: TENANT, images: { '*': { [UBUNTU]: `${UBUNTU}-202611.10.0` } }, subscriptions: [{ id: SUB_1, clusters: [cluster('aks-pay', [pool('web', { nodeImageVersion: `${UBUNTU}-202607.01.0` })])] }] },
       { upgradeDurationMs: 300 },
     );
-    const env = { IMAGEWARDEN_DATA_DIR: join(tempDir(), 'data'), IMAGEWARDEN_ARM_ENDPOINT: emulator.url, IMAGEWARDEN_ARM_TOKEN: emulator.token, IMAGEWARDEN_PORT: '0', IMAGEWARDEN_SNAPSHOT_CRON: 'off', IMAGEWARDEN_LOG_LEVEL: 'warn' };
+    const env = serveEnv(emulator);
     const key = (await runCli(['keys', 'create', '--role', 'operator', '--name', 'ops'], env)).stdout.trim().split('\n').at(-1)!;
     const serve = await startServe(env);
     const [clusterId] = emulator.fleet.listClusterIds();
@@ -41,7 +39,7 @@ describe('shutting down with an event stream open', () => {
       { tenantId: TENANT, images: { '*': { [UBUNTU]: `${UBUNTU}-202611.10.0` } }, subscriptions: [{ id: SUB_1, clusters: [cluster('aks-pay', [pool('web', { nodeImageVersion: `${UBUNTU}-202607.01.0` })])] }] },
       { upgradeDurationMs: 30_000 },
     );
-    const env = { IMAGEWARDEN_DATA_DIR: join(tempDir(), 'data'), IMAGEWARDEN_ARM_ENDPOINT: emulator.url, IMAGEWARDEN_ARM_TOKEN: emulator.token, IMAGEWARDEN_PORT: '0', IMAGEWARDEN_SNAPSHOT_CRON: 'off', IMAGEWARDEN_LOG_LEVEL: 'warn' };
+    const env = serveEnv(emulator);
     const key = (await runCli(['keys', 'create', '--role', 'operator', '--name', 'ops'], env)).stdout.trim().split('\n').at(-1)!;
     const serve = await startServe(env);
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };

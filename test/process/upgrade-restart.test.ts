@@ -1,9 +1,7 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exitOf, runCli, startServe } from '../helpers/cli.js';
+import { exitOf, runCli, serveEnv, startServe } from '../helpers/cli.js';
 import { startTestEmulator } from '../helpers/emulator.js';
 import { cluster, pool, SUB_1, TENANT, UBUNTU } from '../helpers/fleets.js';
-import { tempDir } from '../helpers/temp-dir.js';
 
 const OLD = `${UBUNTU}-202607.01.0`;
 const NEW = `${UBUNTU}-202611.10.0`;
@@ -14,14 +12,7 @@ describe('an upgrade run across a crash of the service', () => {
       { tenantId: TENANT, images: { '*': { [UBUNTU]: NEW } }, subscriptions: [{ id: SUB_1, clusters: [cluster('aks-pay', [pool('web', { nodeImageVersion: OLD }), pool('batch', { nodeImageVersion: OLD })])] }] },
       { upgradeDurationMs: 3000 },
     );
-    const env = {
-      IMAGEWARDEN_DATA_DIR: join(tempDir(), 'data'),
-      IMAGEWARDEN_ARM_ENDPOINT: emulator.url,
-      IMAGEWARDEN_ARM_TOKEN: emulator.token,
-      IMAGEWARDEN_PORT: '0',
-      IMAGEWARDEN_SNAPSHOT_CRON: 'off',
-      IMAGEWARDEN_LOG_LEVEL: 'warn',
-    };
+    const env = serveEnv(emulator);
     const key = (await runCli(['keys', 'create', '--role', 'operator', '--name', 'ops'], env)).stdout.trim().split('\n').at(-1)!;
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     const [clusterId] = emulator.fleet.listClusterIds();
