@@ -51,7 +51,8 @@ describe('the Docker image', () => {
       IMAGEWARDEN_PORT: port,
       IMAGEWARDEN_SNAPSHOT_CRON: 'off',
     };
-    const child = spawn('npm', ['start'], { cwd: app, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    // Its own process group: npm does not pass SIGTERM on to the node it starts, so the group is signalled.
+    const child = spawn('npm', ['start'], { cwd: app, env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     try {
@@ -62,7 +63,7 @@ describe('the Docker image', () => {
       expect(await exitOf(result)).toBe(0);
       expect(await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()).toEqual({ status: 'ready' });
     } finally {
-      child.kill('SIGTERM');
+      process.kill(-child.pid!, 'SIGTERM');
       await exitOf(child);
     }
   }, 120_000);
