@@ -76,7 +76,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
           await services.upgradeRunner.stop();
           await app.close();
           // A snapshot in flight finishes and commits (or records its failure) before the database closes.
-          await services.snapshotService.drain();
+          await services.snapshotService.drain({ graceInMs: 10_000 });
           await services.reportService.drain();
           await services.ledger.flushWitnesses();
           openDb.close();

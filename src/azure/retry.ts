@@ -117,8 +117,8 @@ export interface RetryEvent {
 
 export interface RetryContext {
   readonly policy: RetryPolicy;
-  /** Epoch ms after which no call or wait may start. */
-  readonly deadline: number;
+  /** Epoch ms after which no call or wait may start (a shutdown may bring it forward: read at every attempt). */
+  deadline: number;
   readonly onRetry?: (event: RetryEvent) => void;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
@@ -131,12 +131,12 @@ export async function withRetry<T>(
   context: RetryContext,
   call: (abortSignal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  const { policy, deadline } = context;
+  const { policy } = context;
   const now = context.now ?? Date.now;
   const sleep = context.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = context.random ?? Math.random;
   for (let attempt = 1; ; attempt++) {
-    const remaining = deadline - now();
+    const remaining = context.deadline - now();
     if (remaining <= 0) {
       throw new ArmCallError(operation, deadlineFailure(), attempt - 1);
     }
@@ -146,7 +146,7 @@ export async function withRetry<T>(
       const failure = classifyArmError(error, now());
       const delayInMs = retryDelayInMs(policy, attempt, failure, random());
       const tooLong = failure.throttled && delayInMs > policy.maxThrottleDelayInMs;
-      if (!failure.retryable || attempt >= policy.maxAttempts || tooLong || now() + delayInMs >= deadline) {
+      if (!failure.retryable || attempt >= policy.maxAttempts || tooLong || now() + delayInMs >= context.deadline) {
         throw new ArmCallError(operation, failure, attempt, { cause: error });
       }
       context.onRetry?.({ operation, attempt, delayInMs, failure });
@@ -159,7 +159,7 @@ function deadlineFailure(): ArmFailure {
   return {
     statusCode: null,
     code: 'SnapshotDeadlineExceeded',
-    message: 'the snapshot deadline passed before this call could start',
+    message: 'the snapshot deadline passed (or the service was shutting down) before this call could start',
     retryAfterInMs: null,
     throttled: false,
     retryable: false,

@@ -65,6 +65,8 @@ export function createSnapshotService(deps: SnapshotServiceDeps) {
   const batchSize = deps.options?.subscriptionBatchSize ?? 200;
   const progress = (message: string) => deps.onProgress?.(message);
   const inFlight = new Map<number, Promise<Snapshot>>();
+  /** Each running snapshot's retry context: a shutdown that runs out of patience brings its deadline forward. */
+  const retries = new Map<number, RetryContext>();
 
   /** After a snapshot's commit: the ledger signs a checkpoint over it (a failure here must not fail the snapshot). */
   function finished(snapshot: Snapshot): Snapshot {
@@ -112,7 +114,10 @@ export function createSnapshotService(deps: SnapshotServiceDeps) {
     if (!started) {
       return { snapshot, started, completion: inFlight.get(snapshot.id) ?? waitForOther(snapshot.id) };
     }
-    const completion = (cluster === undefined ? execute(snapshot) : executeCluster(snapshot, cluster)).finally(() => inFlight.delete(snapshot.id));
+    const completion = (cluster === undefined ? execute(snapshot) : executeCluster(snapshot, cluster)).finally(() => {
+      inFlight.delete(snapshot.id);
+      retries.delete(snapshot.id);
+    });
     inFlight.set(snapshot.id, completion);
     return { snapshot, started, completion };
   }
@@ -139,6 +144,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps) {
         progress(`retrying ${event.operation} in ${event.delayInMs} ms (${event.failure.statusCode ?? event.failure.code})`);
       },
     };
+    retries.set(snapshot.id, retry);
     const countCall = () => {
       armCalls++;
     };
@@ -214,6 +220,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps) {
     let armCalls = 0;
     const warnings: SnapshotWarning[] = [];
     const retry: RetryContext = { policy, deadline: Date.now() + deadlineInMs };
+    retries.set(snapshot.id, retry);
     const countCall = () => {
       armCalls++;
     };
@@ -415,8 +422,21 @@ export function createSnapshotService(deps: SnapshotServiceDeps) {
       return start(trigger, requestedBy, clusterId).completion;
     },
     /** Waits for snapshots this process runs (graceful shutdown). */
-    async drain(): Promise<void> {
-      await Promise.allSettled([...inFlight.values()]);
+    /**
+     * Waits for snapshots this process runs (graceful shutdown). After `graceInMs` their remaining ARM calls are cut
+     * short: they end failed or partial, recorded, instead of retrying against an ARM that may be gone.
+     */
+    async drain(options: { graceInMs?: number } = {}): Promise<void> {
+      const all = Promise.allSettled([...inFlight.values()]);
+      if (options.graceInMs === undefined) return void (await all);
+      let timer: NodeJS.Timeout | undefined;
+      const patience = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), options.graceInMs)));
+      if ((await Promise.race([all, patience])) === 'timeout') {
+        for (const retry of retries.values()) retry.deadline = 0;
+        deps.logger.warn({ snapshots: [...inFlight.keys()] }, 'shutting down: cutting in-flight snapshots short');
+      }
+      clearTimeout(timer);
+      await all;
     },
   };
 }

@@ -85,3 +85,23 @@ describe('imagewarden serve and the CLI beside it', () => {
     expect(backup.stderr).toMatch(/backup written/);
   });
 });
+
+describe('serve shutting down while a snapshot waits on a vanished ARM', () => {
+  it('cuts the snapshot short after its grace period, records it, and exits', async () => {
+    const { emulator, env } = await environment();
+    const key = (await runCli(['keys', 'create', '--role', 'operator', '--name', 'ops'], env)).stdout.trim().split('\n').at(-1)!;
+    const serve = await startServe(env);
+    // Every ARM call is slow, then ARM disappears: the snapshot can only retry until its 15-minute deadline.
+    emulator.setFaults({ rules: [{ operation: '*', action: 'slow', delayMs: 2000, times: -1 }] });
+    const started = await fetch(`${serve.url}/api/v1/snapshots`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });
+    const { id } = (await started.json()) as { id: number };
+    await emulator.close();
+    const stopping = Date.now();
+    serve.child.kill('SIGTERM');
+    expect(await exitOf(serve.child)).toBe(0);
+    expect(Date.now() - stopping).toBeLessThan(40_000);
+    const db = (await import('../../src/store/database.js')).openDatabase(join(env.IMAGEWARDEN_DATA_DIR!, 'imagewarden.db'), { readonly: true });
+    const row = db.prepare('SELECT status, error FROM snapshots WHERE id = ?').get(id) as { status: string; error: string };
+    expect(row.status).toBe('failed');
+  }, 90_000);
+});
