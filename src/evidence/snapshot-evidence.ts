@@ -1,15 +1,9 @@
 import type { Db } from '../store/database.js';
 import type { ChangedRow, ChangeSet } from '../store/observation-writer.js';
-import { rowContentSha256, type ObservationTable } from '../store/observation-writer.js';
+import { OBSERVATION_TABLES, rowContentSha256, type ObservationTable } from '../store/observation-writer.js';
 import type { Snapshot } from '../domain/snapshot.js';
 import type { Ledger } from './ledger.js';
 import { StateDigest, stateItemHash } from './state-digest.js';
-
-const TABLES: readonly { table: ObservationTable; key: string }[] = [
-  { table: 'cluster_states', key: 'cluster_key' },
-  { table: 'pool_states', key: 'pool_key' },
-  { table: 'latest_image_states', key: `subscription_id || '|' || location || '|' || image_family` },
-];
 
 const itemOf = ([table, , key, sha]: ChangedRow) => stateItemHash(table, key, sha);
 /** A changed row as the ledger records it. */
@@ -57,7 +51,7 @@ export function recordLedgerStart(db: Db, ledger: Pick<Ledger, 'append'>): void 
   const adopted: ChangedRow[] = [];
   const preLedgerRows: Record<string, number> = {};
   const digest = StateDigest.empty();
-  for (const { table, key } of TABLES) {
+  for (const { table, key } of OBSERVATION_TABLES) {
     preLedgerRows[table] = (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
     for (const row of db.prepare(`SELECT id, ${key} AS key FROM ${table} WHERE valid_to IS NULL ORDER BY id`).all() as { id: number; key: string }[]) {
       const changed: ChangedRow = [table, row.id, row.key, rowContentSha256(db, table, row.id)];
@@ -76,4 +70,3 @@ export function recordLedgerStart(db: Db, ledger: Pick<Ledger, 'append'>): void 
   });
 }
 
-export { TABLES as OBSERVATION_TABLES };

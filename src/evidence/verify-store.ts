@@ -1,8 +1,8 @@
 import type { Db } from '../store/database.js';
 import type { EvidenceRepository } from '../store/evidence-repository.js';
-import { rowContentSha256, type ObservationTable } from '../store/observation-writer.js';
+import { OBSERVATION_TABLES, rowContentSha256, type ObservationTable } from '../store/observation-writer.js';
 import type { LedgerEntry } from './ledger-entry.js';
-import { OBSERVATION_TABLES, type RecordedRow } from './snapshot-evidence.js';
+import type { RecordedRow } from './snapshot-evidence.js';
 import type { SigningKey } from './signing-key.js';
 import { StateDigest, stateItemHash } from './state-digest.js';
 import { createLedgerVerifier, type Anchor, type VerifyProblem, type VerifyResult } from './verify-ledger.js';

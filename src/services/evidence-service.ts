@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { bundleLines } from '../evidence/bundle.js';
 import type { SigningKey } from '../evidence/signing-key.js';
@@ -23,7 +22,7 @@ export type EvidenceService = ReturnType<typeof createEvidenceService>;
 export function createEvidenceService(deps: EvidenceServiceDeps) {
   /** Checkpoints held by file witnesses (HTTP witnesses are checked by whoever runs them). */
   const witnessAnchors = (extra: readonly string[] = []): Anchor[] =>
-    [...deps.config.evidenceWitnesses.filter((w) => w.startsWith('/')), ...extra].filter((file) => existsSync(file)).flatMap(readFileWitness);
+    [...deps.config.evidenceWitnesses.filter((w) => w.startsWith('/')), ...extra].flatMap(readFileWitness);
 
   return {
     verify(options: { witnessFiles?: readonly string[] } = {}) {

@@ -102,7 +102,6 @@ export function createReportService(deps: ReportServiceDeps) {
       rmSync(work, { recursive: true, force: true });
       deps.logger.error({ reportId: report.id, err: error }, 'report failed');
       writeTransaction(deps.db, () => deps.reports.markFailed(report.id, deps.now().toISOString(), error instanceof Error ? error.message : String(error)));
-      if (error instanceof Error && 'kind' in error) throw error;
     }
     return deps.reports.get(report.id)!;
   }

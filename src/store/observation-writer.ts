@@ -40,6 +40,14 @@ export interface ChangeSet extends ChangeCounts {
 
 export type ObservationTable = 'cluster_states' | 'pool_states' | 'latest_image_states';
 
+/** Each observation table with the SQL expression of its row key (what a change set and the state digest name). */
+export const OBSERVATION_TABLES: readonly { table: ObservationTable; key: string }[] = [
+  { table: 'cluster_states', key: 'cluster_key' },
+  { table: 'pool_states', key: 'pool_key' },
+  { table: 'latest_image_states', key: `subscription_id || '|' || location || '|' || image_family` },
+];
+const keyColumnOf = (table: ObservationTable) => OBSERVATION_TABLES.find((t) => t.table === table)!.key;
+
 interface Keyed {
   readonly key: string;
   readonly subscriptionId: string;
@@ -65,7 +73,6 @@ export function applyObservations(db: Db, snapshotId: number, state: ObservedSta
 
   const sync = <T>(
     table: ObservationTable,
-    keyColumn: string,
     observed: readonly T[],
     describe: (item: T) => Keyed,
     insert: (item: T, keyed: Keyed, replaced: number | null) => { id: number; contentSha256: string },
@@ -73,7 +80,7 @@ export function applyObservations(db: Db, snapshotId: number, state: ObservedSta
     const current = new Map<string, { id: number; hash: string }>();
     const clusterColumn = table === 'pool_states' ? 'cluster_key' : 'NULL';
     const rows = db
-      .prepare(`SELECT id, ${keyColumn} AS key, subscription_id AS sub, ${clusterColumn} AS cluster, ${hashColumn(table)} AS hash FROM ${table} WHERE valid_to IS NULL`)
+      .prepare(`SELECT id, ${keyColumnOf(table)} AS key, subscription_id AS sub, ${clusterColumn} AS cluster, ${hashColumn(table)} AS hash FROM ${table} WHERE valid_to IS NULL`)
       .all() as { id: number; key: string; sub: string; cluster: string | null; hash: string }[];
     for (const row of rows) if (replaces(table, row)) current.set(row.key, { id: row.id, hash: row.hash });
     const close = db.prepare(`UPDATE ${table} SET valid_to = ? WHERE id = ?`);
@@ -99,7 +106,7 @@ export function applyObservations(db: Db, snapshotId: number, state: ObservedSta
   const insertCluster = db.prepare(
     `INSERT INTO cluster_states (cluster_key, subscription_id, valid_from, content_hash, data) VALUES (?, ?, ?, ?, ?)`,
   );
-  sync('cluster_states', 'cluster_key', state.clusters, describeCluster, (cluster, keyed) => {
+  sync('cluster_states', state.clusters, describeCluster, (cluster, keyed) => {
     const data = canonicalJson(cluster);
     const id = Number(insertCluster.run(keyed.key, keyed.subscriptionId, snapshotId, keyed.hash, data).lastInsertRowid);
     return { id, contentSha256: sha256Hex(data) };
@@ -113,7 +120,7 @@ export function applyObservations(db: Db, snapshotId: number, state: ObservedSta
   const previousImage = db.prepare(
     `SELECT node_image_version AS image, coalesce(image_since, valid_from) AS since FROM pool_states WHERE id = ?`,
   );
-  sync('pool_states', 'pool_key', state.pools, describePool, (pool, keyed, replaced) => {
+  sync('pool_states', state.pools, describePool, (pool, keyed, replaced) => {
     const previous = replaced === null ? undefined : (previousImage.get(replaced) as { image: string | null; since: number });
     const imageSince = previous !== undefined && previous.image === pool.nodeImageVersion ? previous.since : snapshotId;
     const data = canonicalJson(withoutClusterFields(pool));
@@ -136,7 +143,7 @@ export function applyObservations(db: Db, snapshotId: number, state: ObservedSta
     `INSERT INTO latest_image_states (subscription_id, location, image_family, version, source_pool_key, valid_from)
      VALUES (?, ?, ?, ?, ?, ?)`,
   );
-  sync('latest_image_states', `subscription_id || '|' || location || '|' || image_family`, state.latestImages, describeLatest, (latest) => {
+  sync('latest_image_states', state.latestImages, describeLatest, (latest) => {
     const row = {
       subscriptionId: latest.subscriptionId.toLowerCase(),
       location: latest.location.toLowerCase(),

@@ -55,6 +55,7 @@ export const reportRoutes =
   (deps: ReportRouteDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     const service = deps.reportService;
+    const reportSchemaText = JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', ...ReportDocumentSchema });
 
     app.post(
       '/api/v1/reports',
@@ -189,6 +190,6 @@ export const reportRoutes =
     app.get(
       '/api/v1/schemas/report.json',
       { config: { access: 'auditor' }, schema: { summary: 'The JSON Schema of the JSON report', querystring: NoQuery, response: { 200: Type.Unsafe<string>({ type: 'string' }), ...errorResponses } } },
-      async (_request, reply) => reply.type('application/schema+json').send(JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', ...ReportDocumentSchema })),
+      async (_request, reply) => reply.type('application/schema+json').send(reportSchemaText),
     );
   };
