@@ -54,6 +54,14 @@ const CHUNK = 1000;
 
 export type InventoryService = ReturnType<typeof createInventoryService>;
 
+/** One pool evaluated at a moment; `view()` builds the API view only where a caller needs one. */
+export interface Evaluation {
+  readonly key: string;
+  readonly state: PoolState;
+  readonly drift: Drift;
+  readonly view: () => PoolView;
+}
+
 /**
  * What imagewarden observed of the fleet at any moment `t` — the last committed snapshot at or before it — and each
  * pool's drift at `t`, computed from stored observations with the policy in force at `t`.
@@ -168,7 +176,7 @@ export function createInventoryService(deps: InventoryServiceDeps) {
      * Every pool in `scope` at `at` with its drift, in key order, a chunk at a time: the report's walk over the
      * population. `view()` builds the API view only where a caller needs one.
      */
-    *evaluateAt(query: { asOf: Date; scope?: string }): Generator<{ key: string; state: PoolState; drift: Drift; view: () => PoolView }> {
+    *evaluateAt(query: { asOf: Date; scope?: string }): Generator<Evaluation> {
       const { snapshotId, driftOf } = context(query);
       if (snapshotId === null) return;
       const observations = deps.state.subscriptionObservations(snapshotId);
@@ -179,6 +187,39 @@ export function createInventoryService(deps: InventoryServiceDeps) {
           const observedAt = observations.get(row.pool.subscriptionId.toLowerCase())?.observedAt ?? null;
           yield { key: row.key, state: row, drift, view: () => toPoolView(row, drift, observedAt) };
         }
+      }
+    },
+
+    /**
+     * Every pool in `scope` at each of the ascending moments, with its drift, in key order: the report's daily walk.
+     * The pools of consecutive moments are read as changes from the moment before (StateRepository.poolsAcross).
+     * A moment before the first committed snapshot yields no pools. Each moment's pools are to be read before the
+     * next moment is asked for.
+     */
+    *evaluateAcross(moments: readonly Date[], scope?: string): Generator<{ at: Date; pools: Iterable<Evaluation> }> {
+      const snapshotIds = moments.map((asOf) => deps.snapshots.latestCommittedAt(asOf.toISOString())?.id ?? null);
+      const walk = deps.state.poolsAcross(snapshotIds.filter((id): id is number => id !== null));
+      for (const [index, asOf] of moments.entries()) {
+        const snapshotId = snapshotIds[index] ?? null;
+        if (snapshotId === null) {
+          yield { at: asOf, pools: [] };
+          continue;
+        }
+        const { driftOf } = context({ asOf, snapshotId, ...(scope === undefined ? {} : { scope }) });
+        const { pools } = walk.next().value as { pools: readonly PoolState[] };
+        const observations = deps.state.subscriptionObservations(snapshotId);
+        // Evaluated as the caller reads them, so that each evaluation dies young (bench/report: peak RSS).
+        yield {
+          at: asOf,
+          pools: (function* () {
+            for (const state of pools) {
+              const drift = driftOf(state);
+              if (drift === null) continue;
+              const observedAt = observations.get(state.pool.subscriptionId.toLowerCase())?.observedAt ?? null;
+              yield { key: state.key, state, drift, view: () => toPoolView(state, drift, observedAt) };
+            }
+          })(),
+        };
       }
     },
 

@@ -16,7 +16,7 @@ import { VERSION } from '../lib/version.js';
 import type { PolicyVersion } from '../store/policy-repository.js';
 import type { FindingsService } from './findings-service.js';
 import { summariseRemediation } from './findings-service.js';
-import type { InventoryService } from './inventory-service.js';
+import type { Evaluation, InventoryService } from './inventory-service.js';
 import { identityOf } from './observation-history.js';
 import { NdjsonSpool } from './ndjson-spool.js';
 import { snapshotCoverage } from './coverage-gaps.js';
@@ -27,7 +27,7 @@ export const POPULATION_COLUMNS = ['date', 'evaluatedAt', 'subscriptionId', 'clu
 export interface ReportBuilderDeps {
   readonly db: Db;
   readonly config: Pick<Config, 'armEndpoint' | 'azureCloud' | 'subscriptions' | 'snapshotCron' | 'patchSlaDays' | 'demo'>;
-  readonly inventory: Pick<InventoryService, 'evaluateAt' | 'scopeSelector'>;
+  readonly inventory: Pick<InventoryService, 'evaluateAcross' | 'scopeSelector'>;
   readonly findings: Pick<FindingsService, 'all' | 'openFindingIds'>;
   readonly exceptions: { all(): ExceptionRecord[] };
   readonly policyVersions: () => PolicyVersion[];
@@ -77,10 +77,9 @@ export async function buildReportModel(deps: ReportBuilderDeps, build: ReportBui
   if (days.length === 0) throw invalidInput('period_not_started', 'the period has not started yet', { from: build.period.from });
   const asOf = days.at(-1)!.at;
   const selector = build.scope === null ? null : deps.inventory.scopeSelector(build.scope, new Date(asOf));
-  const scopeQuery = build.scope === null ? {} : { scope: build.scope };
 
-  const population = await writePopulation(deps, days, scopeQuery, join(build.workDir, 'population.csv.gz'));
-  const end = summariseLastDay(deps, new Date(asOf), scopeQuery, join(build.workDir, 'pools.ndjson'));
+  const population = await writePopulation(deps, days, build.scope ?? undefined, join(build.workDir, 'population.csv.gz'));
+  const end = summariseLastDay(deps, population.lastDay, new Date(asOf), join(build.workDir, 'pools.ndjson'));
 
   const findings = deps.findings.all(new Date(asOf), selector, build.period.from);
   const inPeriod = (time: string | null) => time !== null && time >= build.period.from && time < build.period.to;
@@ -144,8 +143,11 @@ export async function buildReportModel(deps: ReportBuilderDeps, build: ReportBui
   return { model: { header, pools: () => end.spool.read() as Iterable<ReportPool> }, population: { file: population.file, rows: population.rows, sha256: population.sha256 } };
 }
 
-/** Every evaluable day: counts for the trend, and one population row per pool, gzip'd to `file` as it goes. */
-async function writePopulation(deps: ReportBuilderDeps, days: readonly { day: string; at: string }[], scope: { scope?: string }, file: string) {
+/**
+ * Every evaluable day: counts for the trend, and one population row per pool, gzip'd to `file` as it goes. The last
+ * day's evaluations are returned for the period-end summaries.
+ */
+async function writePopulation(deps: ReportBuilderDeps, days: readonly { day: string; at: string }[], scope: string | undefined, file: string) {
   const hash = createHash('sha256');
   const gzip = createGzip({ level: 6 });
   const sink: WriteStream = createWriteStream(file);
@@ -168,23 +170,31 @@ async function writePopulation(deps: ReportBuilderDeps, days: readonly { day: st
   await emit(csvLine(POPULATION_COLUMNS));
   let rows = 0;
   const trend: ReportHeader['trend'] = [];
+  let lastDay: readonly Evaluation[] = [];
+  const evaluated = deps.inventory.evaluateAcross(days.map(({ at }) => new Date(at)), scope);
   for (const { day, at } of days) {
     const counts = emptyCounts();
-    for (const { state, drift } of deps.inventory.evaluateAt({ asOf: new Date(at), ...scope })) {
+    const { pools } = evaluated.next().value as { pools: Iterable<Evaluation> };
+    const isLastDay = day === days.at(-1)!.day;
+    const kept: Evaluation[] = [];
+    for (const evaluation of pools) {
+      const { state, drift } = evaluation;
+      if (isLastDay) kept.push(evaluation);
       counts[drift.status]++;
       await emit(csvLine([day, at, state.pool.subscriptionId, state.pool.clusterId, state.pool.poolName, drift.status, state.pool.nodeImageVersion, state.latestNodeImageVersion, drift.exposureDays, drift.policyRule, drift.slaDays, drift.exceptionId]));
       rows++;
     }
     trend.push({ date: day, total: totalOf(counts), counts, ...compliancePercentages(counts) });
+    if (isLastDay) lastDay = kept;
   }
   if (batch !== '') await write(gzip, batch);
   gzip.end();
   await done;
-  return { file, rows, sha256: hash.digest('hex'), trend };
+  return { file, rows, sha256: hash.digest('hex'), trend, lastDay };
 }
 
 /** Period end: the pool table (spooled), counts, image ages, per-subscription and per-cluster summaries. */
-function summariseLastDay(deps: ReportBuilderDeps, asOf: Date, scope: { scope?: string }, spoolFile: string) {
+function summariseLastDay(deps: ReportBuilderDeps, pools: readonly Evaluation[], asOf: Date, spoolFile: string) {
   const counts = emptyCounts();
   const imageAge = AGE_BUCKETS.map((bucket) => ({ ...bucket, pools: 0 }));
   const unknownAge = { label: 'unknown', minDays: null, maxDays: null, pools: 0 };
@@ -192,7 +202,7 @@ function summariseLastDay(deps: ReportBuilderDeps, asOf: Date, scope: { scope?: 
   const byCluster = new Map<string, ReportHeader['clusters'][number]>();
   const identities: PoolIdentity[] = [];
   const breached: string[] = [];
-  for (const { key, state, drift } of deps.inventory.evaluateAt({ asOf, ...scope })) {
+  for (const { key, state, drift } of pools) {
     counts[drift.status]++;
     const age = drift.imageAgeDays;
     (age === null ? unknownAge : imageAge.find((b) => age >= b.minDays && (b.maxDays === null || age <= b.maxDays))!).pools++;
@@ -219,7 +229,7 @@ function summariseLastDay(deps: ReportBuilderDeps, asOf: Date, scope: { scope?: 
   }
   const findingIds = deps.findings.openFindingIds(breached, asOf);
   const spool = new NdjsonSpool(spoolFile);
-  for (const { key, view } of deps.inventory.evaluateAt({ asOf, ...scope })) spool.append({ ...view(), findingId: findingIds.get(key) ?? null });
+  for (const { key, view } of pools) spool.append({ ...view(), findingId: findingIds.get(key) ?? null });
   spool.close();
   return {
     counts,

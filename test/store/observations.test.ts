@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ClusterObservation, PoolObservation } from '../../src/domain/inventory.js';
 import type { Db } from '../../src/store/database.js';
@@ -113,5 +114,50 @@ describe('interval observations', () => {
       repo.commit(first.snapshot.id, { ...outcome, status: 'succeeded' }, { subscriptions: new Set([SUB_A]), clusters: [cluster], pools: [sys], latestImages: [] }),
     ).toThrow(/no longer running/);
     expect(rowCount(db)).toBe(0);
+  });
+});
+
+describe('the walk across snapshots (poolsAcross)', () => {
+  const IMAGES = ['AKSUbuntu-2204gen2containerd-202410.27.0', 'AKSUbuntu-2204gen2containerd-202411.12.0', 'AzureLinux-V2gen2-202411.12.0', 'not-a-version'];
+  const clusterNames = ['aks-a', 'aks-b', 'aks-c'];
+  /** One snapshot's world: which pools exist with which image, each cluster's Kubernetes version, the latest images, failures. */
+  const world = fc.record({
+    pools: fc.array(fc.record({ cluster: fc.constantFrom(...clusterNames), name: fc.constantFrom('system', 'user', 'gpu'), image: fc.constantFrom(...IMAGES), subscription: fc.constantFrom(SUB_A, SUB_B) }), { maxLength: 8 }),
+    kubernetes: fc.constantFrom('1.31.2', '1.32.6'),
+    // At most one latest image per family, as AKS answers.
+    latest: fc.tuple(fc.option(fc.constantFrom(IMAGES[0]!, IMAGES[1]!)), fc.option(fc.constant(IMAGES[2]!))),
+    failed: fc.subarray([SUB_A, SUB_B], { maxLength: 1 }),
+  });
+
+  it('yields, at every snapshot of any ascending list, exactly what reading that snapshot whole yields', () => {
+    fc.assert(
+      fc.property(fc.array(world, { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 8 }), (worlds, picks) => {
+        const { db } = openTestDatabase();
+        const ids = worlds.map((w, index) => {
+          const pools = [...new Map(w.pools.map((p) => [`${p.subscription}/${p.cluster}/${p.name}`, p])).values()];
+          const clusters = [...new Map(pools.map((p) => [`${p.subscription}/${p.cluster}`, aCluster({ name: p.cluster, subscriptionId: p.subscription, kubernetesVersion: w.kubernetes })])).values()];
+          return takeSnapshot(db, `2026-10-0${index + 1}T00:00:00.000Z`, {
+            clusters,
+            pools: pools.map((p) => aPool({ clusterName: p.cluster, poolName: p.name, subscriptionId: p.subscription, nodeImageVersion: p.image })),
+            latest: [SUB_A, SUB_B].flatMap((subscriptionId) =>
+              w.latest.filter((version) => version !== null).map((version) => ({ subscriptionId, location: 'westeurope', imageFamily: version.slice(0, version.lastIndexOf('-')), version, sourcePoolKey: 'x' })),
+            ),
+            failed: w.failed,
+          }).id;
+        });
+        // Any ascending selection of the snapshots, repeats included (days without a snapshot of their own).
+        const chosen = picks.length === 0 ? ids : picks.map((n) => ids[n % ids.length]!).sort((a, b) => a - b);
+        const state = createStateRepository(db);
+        const walked = [...state.poolsAcross(chosen)].map(({ snapshotId, pools }) => ({ snapshotId, pools: [...pools] }));
+        expect(walked).toEqual(chosen.map((snapshotId) => ({ snapshotId, pools: state.pools(snapshotId, { limit: 1000 }) })));
+        db.close();
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('refuses snapshot ids out of order', () => {
+    const { db } = openTestDatabase();
+    expect(() => [...createStateRepository(db).poolsAcross([3, 2])]).toThrow(/ascend/);
   });
 });
