@@ -3,15 +3,17 @@
 //   node bench/report-child.mjs baseline   the same population rows (each day's pools as of that day's last
 //                                          snapshot: plain SQL over pool_states with the interval condition),
 //                                          streamed to a CSV file with no logic
-//   node bench/report-child.mjs report     reportService.create({ from, to }) + completion, end to end
-//   node bench/report-child.mjs phases     the same work step by step, as report-service's generate/renderAll
-//                                          do it: buildReportModel (the population walk), then each renderer
+//   node bench/report-child.mjs report     reportService.create({ from, to }) + completion, end to end (produced in
+//                                          a worker process, as serve does: its peak RSS is reported back)
+//   node bench/report-child.mjs phases     the same work step by step, as report-production's produceReport
+//                                          does it: buildReportModel (the population walk), then each renderer
+//                                          (run by the bench with the worker's heap cap, to compare like with like)
 // Environment: IMAGEWARDEN_DATA_DIR, BENCH_NOW (the fixed clock), BENCH_FROM / BENCH_TO (dates, `to` inclusive),
 // BENCH_OUT (a directory for the baseline and phases files).
 import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import pino from 'pino';
 import { loadConfig } from '../dist/config.js';
 import { rangePeriod, dayEnd } from '../dist/domain/report-period.js';
@@ -90,13 +92,27 @@ async function baseline() {
   return { seconds: seconds(started), rows, bytes: statSync(file).size };
 }
 
-function services() {
-  return createServices({ config, db, logger: pino({ level: 'warn' }, pino.destination(2)), now: () => now });
+function services(logger = pino({ level: 'warn' }, pino.destination(2))) {
+  return createServices({ config, db, logger, now: () => now });
 }
 
-/** What a user waits for: the report service, request to ready. */
+/**
+ * What a user waits for: the report service, request to ready. The report is produced in a worker process of its
+ * own (IMAGEWARDEN_REPORT_HEAP_MB), which reports its peak RSS back; this process's own is the service's share.
+ */
 async function endToEnd() {
-  const { reportService } = services();
+  let workerPeakRssMB = null;
+  const logLines = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        const entry = JSON.parse(line);
+        if (entry.workerPeakRssMB !== undefined) workerPeakRssMB = entry.workerPeakRssMB;
+        else if (entry.level >= 40) process.stderr.write(`${line}\n`);
+      }
+      done();
+    },
+  });
+  const { reportService } = services(pino({ level: 'info' }, logLines));
   const started = performance.now();
   const created = reportService.create({ from, to }, 'bench');
   const report = await reportService.completion(created.id);
@@ -104,7 +120,8 @@ async function endToEnd() {
   if (report.status !== 'ready') throw new Error(`report ${report.id} ${report.status}: ${report.error}`);
   const dir = join(config.dataDir, 'reports', report.id);
   const files = Object.fromEntries(readdirSync(dir).map((name) => [name, statSync(join(dir, name)).size]));
-  return { seconds: elapsed, id: report.id, rows: report.population.rows, artifacts: report.artifacts.map(({ format, bytes }) => ({ format, bytes })), files };
+  if (config.reportHeapMB > 0 && workerPeakRssMB === null) throw new Error('the report worker did not report its peak RSS');
+  return { seconds: elapsed, id: report.id, rows: report.population.rows, artifacts: report.artifacts.map(({ format, bytes }) => ({ format, bytes })), files, workerPeakRssMB, heapMB: config.reportHeapMB };
 }
 
 /** The same generation, phase by phase, as report-service's generate and renderAll run it. */
@@ -126,7 +143,7 @@ async function phases() {
   const { model, population } = await buildReportModel(
     builder,
     { reportId: 'rpt_bench', period: rangePeriod(from, to), scope: null, generatedAt: now, generatedBy: 'bench', workDir },
-    (facts) => ledgerFacts(db, all.ledger, templates, facts),
+    (facts) => ledgerFacts(db, { head: all.ledger.head(), keyName: all.ledger.key.name, inclusionProofs: all.ledger.inclusionProofs }, templates, facts),
   );
   const modelSeconds = seconds(started);
   const rss = { afterModelMB: peakRssMB() };

@@ -130,16 +130,17 @@ try {
     BENCH_TO: new Date(END - DAY).toISOString().slice(0, 10),
     BENCH_OUT: out,
   };
-  const run = (mode) => {
+  const run = (mode, nodeOptions = []) => {
     const profile = process.env.BENCH_PROFILE === mode ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'profile')}`] : [];
-    const result = spawnSync(process.execPath, [...profile, join(root, 'bench', 'report-child.mjs'), mode], { env: { ...process.env, ...window }, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [...profile, ...nodeOptions, join(root, 'bench', 'report-child.mjs'), mode], { env: { ...process.env, ...window }, encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`report-child ${mode} failed:\n${result.stderr}`);
     return JSON.parse(result.stdout.trim().split('\n').at(-1));
   };
   run('baseline'); // warm-up: the database file into the page cache, the child's code paths
   const baseline = run('baseline');
   const report = run('report');
-  const phases = run('phases');
+  // The phases run in the child itself, with the heap cap the service gives its report workers.
+  const phases = run('phases', report.heapMB > 0 ? [`--max-old-space-size=${report.heapMB}`] : []);
 
   const ratio = (s) => s / baseline.seconds;
   const pdf = phases.renders.find((r) => r.format === 'pdf');
@@ -160,7 +161,7 @@ try {
     console.log(`${name.padEnd(58)}${s.toFixed(2).padStart(9)}${(r === null ? '' : r.toFixed(2)).padStart(12)}${(bytes === null ? '' : bytes.toLocaleString('en')).padStart(14)}`);
   }
   console.log('');
-  console.log(`peak RSS: report process ${round(report.peakRssMB, 1)} MB; phases process ${round(phases.peakRssMB, 1)} MB (after model ${round(phases.rss.afterModelMB, 1)} MB, ${phases.renders.map((r) => `after ${r.format} ${round(r.peakRssMB, 1)}`).join(', ')}); baseline process ${round(baseline.peakRssMB, 1)} MB`);
+  console.log(`peak RSS: report worker ${round(report.workerPeakRssMB, 1)} MB (heap cap ${report.heapMB} MB), the service process requesting it ${round(report.peakRssMB, 1)} MB; phases process ${round(phases.peakRssMB, 1)} MB (after model ${round(phases.rss.afterModelMB, 1)} MB, ${phases.renders.map((r) => `after ${r.format} ${round(r.peakRssMB, 1)}`).join(', ')}); baseline process ${round(baseline.peakRssMB, 1)} MB`);
   console.log(`PDF: ${pdf.pages} pages, ${pdf.bytes.toLocaleString('en')} bytes`);
   console.log(`stored files: ${Object.entries(report.files).map(([name, bytes]) => `${name} ${bytes.toLocaleString('en')}`).join(', ')}`);
   console.log(`spooled pool table (pools.ndjson, removed once stored): ${phases.spoolBytes.toLocaleString('en')} bytes`);
@@ -170,7 +171,7 @@ try {
   const checks = [
     ['same population rows as the baseline', phases.population.rows === baseline.rows && report.rows === baseline.rows],
     [`whole report <= 3x baseline (${ratio(report.seconds).toFixed(2)}x)`, ratio(report.seconds) <= 3],
-    [`peak RSS of the report process <= 300 MB (${round(report.peakRssMB, 1)} MB)`, report.peakRssMB <= 300],
+    [`peak RSS of the report process <= 300 MB (worker ${round(report.workerPeakRssMB, 1)} MB)`, report.workerPeakRssMB <= 300],
   ];
   for (const [name, ok] of checks) console.log(`${ok ? 'PASS' : 'FAIL'} ${name}`);
   process.exitCode = checks.every(([, ok]) => ok) ? 0 : 1;

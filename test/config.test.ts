@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       retentionDays: 400,
       entraAuthority: 'https://login.microsoftonline.com',
       logLevel: 'info',
+      reportHeapMB: 160,
     });
     expect(config.databaseFile.endsWith('/data/imagewarden.db')).toBe(true);
   });
@@ -32,6 +33,7 @@ describe('loadConfig', () => {
       IMAGEWARDEN_SNAPSHOT_CRON: 'off',
       IMAGEWARDEN_AZURE_CLOUD: 'AzureUSGovernment',
       IMAGEWARDEN_PATCH_SLA_DAYS: '14',
+      IMAGEWARDEN_REPORT_HEAP_MB: '0',
     });
     expect(config.dataDir).toBe('/var/lib/iw');
     expect(config.port).toBe(9090);
@@ -40,6 +42,7 @@ describe('loadConfig', () => {
     expect(config.snapshotCron).toBeNull();
     expect(config.armScope).toBe('https://management.usgovcloudapi.net/.default');
     expect(config.patchSlaDays).toBe(14);
+    expect(config.reportHeapMB).toBe(0);
   });
 
   it.each([
@@ -55,6 +58,8 @@ describe('loadConfig', () => {
     ['IMAGEWARDEN_MAX_EXCEPTION_DAYS', '-5'],
     ['IMAGEWARDEN_RETENTION_DAYS', '1.5'],
     ['IMAGEWARDEN_LOG_LEVEL', 'verbose'],
+    ['IMAGEWARDEN_REPORT_HEAP_MB', '32'],
+    ['IMAGEWARDEN_REPORT_HEAP_MB', 'lots'],
     ['IMAGEWARDEN_ENTRA_TENANT_ID', '72f988bf-86f1-41af-91ab-2d7cd011db47'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);

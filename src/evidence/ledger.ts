@@ -102,17 +102,7 @@ export function createLedger(deps: LedgerDeps) {
     }
   }
 
-  /** The leaf hashes of the first `size` entries, packed (32 bytes each): proofs need them all. */
-  function leaves(size: number): LeafSource {
-    const packed = Buffer.alloc(size * 32);
-    let index = 0;
-    for (const entry of repo.headers(0)) {
-      if (index >= size) break;
-      merkleLeafOf(entry).copy(packed, index * 32);
-      index++;
-    }
-    return { size, leaf: (i: number) => packed.subarray(i * 32, i * 32 + 32) };
-  }
+  const leaves = (size: number) => ledgerLeaves(repo, size);
 
   return {
     append,
@@ -128,10 +118,7 @@ export function createLedger(deps: LedgerDeps) {
     /** The newest checkpoint, signing one first if entries were appended since. */
     head: (): StoredCheckpoint => checkpoint(),
     /** RFC 9162 inclusion proofs of entries `sequences` in the tree of the first `treeSize` entries. */
-    inclusionProofs(sequences: readonly number[], treeSize: number): Map<number, string[]> {
-      const source = leaves(treeSize);
-      return new Map(sequences.map((seq) => [seq, inclusionProof(source, seq - 1, treeSize).map((h) => h.toString('hex'))]));
-    },
+    inclusionProofs: (sequences: readonly number[], treeSize: number) => inclusionProofsOf(repo, sequences, treeSize),
     key,
   };
 }
@@ -163,4 +150,22 @@ export function rotateSigningKey(deps: Pick<LedgerDeps, 'db' | 'repo' | 'now'>, 
     if (active !== null) deps.repo.closeKey(active.keyId, at);
     deps.repo.insertKey({ keyId: next.keyId, name: next.name, publicKey: next.verifierKey, notBefore: at });
   });
+}
+
+/** The leaf hashes of the first `size` entries, packed (32 bytes each): proofs need them all. Reads only. */
+export function ledgerLeaves(repo: Pick<EvidenceRepository, 'headers'>, size: number): LeafSource {
+  const packed = Buffer.alloc(size * 32);
+  let index = 0;
+  for (const entry of repo.headers(0)) {
+    if (index >= size) break;
+    merkleLeafOf(entry).copy(packed, index * 32);
+    index++;
+  }
+  return { size, leaf: (i: number) => packed.subarray(i * 32, i * 32 + 32) };
+}
+
+/** RFC 9162 inclusion proofs of entries `sequences` in the tree of the first `treeSize` entries. Reads only. */
+export function inclusionProofsOf(repo: Pick<EvidenceRepository, 'headers'>, sequences: readonly number[], treeSize: number): Map<number, string[]> {
+  const source = ledgerLeaves(repo, treeSize);
+  return new Map(sequences.map((seq) => [seq, inclusionProof(source, seq - 1, treeSize).map((h) => h.toString('hex'))]));
 }

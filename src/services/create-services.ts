@@ -14,26 +14,17 @@ import { recordLedgerStart, recordSnapshot } from '../evidence/snapshot-evidence
 import { syncFindingEvidence } from '../evidence/finding-evidence.js';
 import { createEvidenceService } from './evidence-service.js';
 import { createReportService } from './report-service.js';
+import { workerProducer } from './report-production.js';
 import { createUpgradeService } from './upgrade-service.js';
 import { createUpgradeRunner } from './upgrade-runner.js';
 import { createUpgradeEvidence } from './upgrade-evidence.js';
-import { toRunResponse } from './upgrade-view.js';
-import { createUpgradeRepository } from '../store/upgrade-repository.js';
 import { DEFAULT_RETRY_POLICY } from '../azure/retry.js';
 import { createQuestionnaireService, loadQuestionnaire } from './questionnaire-service.js';
 import { createReportRepository } from '../store/report-repository.js';
 import { loadReportTemplates } from '../reports/report-templates.js';
 import { readMigrations, schemaVersion } from '../store/migrate.js';
-import { createSnapshotRepository } from '../store/snapshot-repository.js';
-import { createStateRepository } from '../store/state-repository.js';
-import { createPolicyRepository, policyInForce } from '../store/policy-repository.js';
-import { createExceptionRepository } from '../store/exception-repository.js';
 import { createExceptionService } from './exception-service.js';
-import { createFindingsService } from './findings-service.js';
-import { createObservationHistory } from './observation-history.js';
-import { defaultPolicy, type Policy } from '../domain/policy.js';
-import { loadPolicyFile } from './policy-file.js';
-import { createInventoryService } from './inventory-service.js';
+import { createReadModel } from './read-model.js';
 import { createKeyService } from './key-service.js';
 import { createSnapshotService, type SnapshotServiceOptions } from './snapshot-service.js';
 
@@ -61,8 +52,8 @@ export type Services = ReturnType<typeof createServices>;
 export function createServices(options: CreateServicesOptions) {
   const { config, db, logger } = options;
   const now = options.now ?? (() => new Date());
-  const snapshots = createSnapshotRepository(db);
-  const state = createStateRepository(db);
+  const read = createReadModel({ config, db, now });
+  const { snapshots, state, policies, policy, exceptions, findings, inventory, upgradeRepo } = read;
   const evidenceRepo = createEvidenceRepository(db);
   const interrupted = completeInterruptedRotation(config.dataDir, config.evidenceOrigin, evidenceRepo);
   if (interrupted !== null) logger.warn({ rotation: interrupted }, 'an interrupted signing-key rotation was found at start');
@@ -80,18 +71,8 @@ export function createServices(options: CreateServicesOptions) {
     if (evidenceRepo.lastEntry() === null && snapshots.latestCommittedAt('9999') !== null) recordLedgerStart(db, ledger);
   });
   const keys = createApiKeyRepository(db);
-  const policies = createPolicyRepository(db);
-  // The policy this process runs with; `serve` records it as in force (recordPolicy), every reader uses the recorded one.
-  const policy = config.policyFile === null ? defaultPolicy(config.patchSlaDays) : loadPolicyFile(config.policyFile, config.patchSlaDays);
-  const exceptions = createExceptionRepository(db);
-  // Policy versions change only when a service starts with a new policy: keep them in memory, refreshed on record.
-  let versions = policies.list();
-  const policyAt = (at: string): Policy => policyInForce(versions, at)?.policy ?? policy;
-  const history = createObservationHistory(db);
-  const findings = createFindingsService({ db, snapshots, exceptions, policyAt, schedule: config.snapshotCron, now, history });
   const clients = options.clients ?? createArmClients(config, createArmCredential(config));
   const keyService = createKeyService({ db, keys, evidence: ledger, now });
-  const inventory = createInventoryService({ history, snapshots, state, policyAt, exceptions, findings, now });
   // Loaded (and validated) at start: a broken wording file fails start-up, not a report an auditor waits for.
   const templates = loadReportTemplates();
   const questionnaire = loadQuestionnaire();
@@ -125,7 +106,6 @@ export function createServices(options: CreateServicesOptions) {
       },
     },
   });
-  const upgradeRepo = createUpgradeRepository(db);
   const retryPolicy = options.snapshotOptions?.retryPolicy ?? DEFAULT_RETRY_POLICY;
   let runnerStarted = false;
   const upgradeService = createUpgradeService({
@@ -182,7 +162,7 @@ export function createServices(options: CreateServicesOptions) {
         ledger.append({ kind: 'policy_changed', subject: `policy:${version.id}`, actor: recordedBy, body: version }),
       );
       ledger.checkpoint();
-      versions = policies.list();
+      read.refreshPolicies();
       return recorded;
     },
     exceptionService: createExceptionService({ db, exceptions, maxExceptionDays: config.maxExceptionDays, now, evidence: ledger, onChange: () => void recordFindings() }),
@@ -202,17 +182,12 @@ export function createServices(options: CreateServicesOptions) {
     reportService: createReportService({
       db,
       reports: reportRepository,
-      builder: {
-        db,
-        config,
-        inventory,
-        findings,
-        exceptions,
-        policyVersions: () => policies.list(),
-        upgradeRuns: (from, to) => upgradeRepo.list(null, 10_000, { from, to }).reverse().map(toRunResponse),
-      },
+      builder: read.reportSources,
       templates: () => templates,
       ledger,
+      ...(config.reportHeapMB > 0
+        ? { produce: workerProducer(config, config.reportHeapMB, (figures) => logger.info({ workerPeakRssMB: Math.round(figures.peakRssMB) }, 'report worker finished')) }
+        : {}),
       dataDir: config.dataDir,
       owner: currentOwner(),
       isOwnerAlive,

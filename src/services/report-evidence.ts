@@ -1,15 +1,23 @@
 import type { Ledger } from '../evidence/ledger.js';
+import type { StoredCheckpoint } from '../store/evidence-repository.js';
 import type { ReportTemplates } from '../reports/report-templates.js';
 import type { Db } from '../store/database.js';
 import type { CitedFacts, LedgerFacts } from './report-builder.js';
+
+/** What a report needs of the ledger: a signed head (taken when generation starts), proofs against it. */
+export interface ReportLedger {
+  readonly head: StoredCheckpoint;
+  readonly keyName: string;
+  readonly inclusionProofs: Ledger['inclusionProofs'];
+}
 
 /**
  * The ledger head a report prints (a fresh signed checkpoint over everything recorded so far) and the entries it
  * cites — the snapshot its period-end figures rest on and the approvals of the exceptions it lists — each with an
  * RFC 9162 inclusion proof against that head, so an auditor can check them against any later export.
  */
-export function ledgerFacts(db: Db, ledger: Pick<Ledger, 'head' | 'inclusionProofs' | 'key'>, templates: ReportTemplates, cited: CitedFacts): LedgerFacts {
-  const head = ledger.head();
+export function ledgerFacts(db: Db, ledger: ReportLedger, templates: ReportTemplates, cited: CitedFacts): LedgerFacts {
+  const { head } = ledger;
   const snapshot = db
     .prepare(`SELECT id FROM snapshots WHERE status IN ('succeeded', 'partial') AND finished_at <= ? ORDER BY id DESC LIMIT 1`)
     .get(cited.asOf) as { id: number } | undefined;
@@ -32,7 +40,7 @@ export function ledgerFacts(db: Db, ledger: Pick<Ledger, 'head' | 'inclusionProo
       entryHash: last?.hash ?? null,
       rootHash: head.rootHash,
       checkpoint: head.note,
-      keyName: ledger.key.name,
+      keyName: ledger.keyName,
       keyId: head.keyId,
       signature: signatureLine.split(' ').at(-1) ?? '',
     },

@@ -1,33 +1,17 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, closeSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import type { Logger } from 'pino';
 import { conflict, invalidInput, notFound } from '../domain/errors.js';
 import { monthPeriod, rangePeriod, type ReportPeriod } from '../domain/report-period.js';
 import type { Ledger } from '../evidence/ledger.js';
-import { renderPoolCsv } from '../reports/render-csv.js';
-import { renderJsonReport } from '../reports/render-json.js';
-import { renderOscalAssessmentResults, renderOscalPoam } from '../reports/render-oscal.js';
-import { renderPdf } from '../reports/render-pdf.js';
-import type { ArtifactDigest, ReportModel } from '../reports/report-schema.js';
 import type { ReportTemplates } from '../reports/report-templates.js';
 import { writeTransaction, type Db } from '../store/database.js';
 import type { ReportRepository, StoredArtifact, StoredReport } from '../store/report-repository.js';
-import { buildReportModel, type ReportBuilderDeps } from './report-builder.js';
-import { ledgerFacts } from './report-evidence.js';
+import type { ReportBuilderDeps } from './report-builder.js';
+import { produceReport, REPORT_FILES, type ReportFormat, type ReportJob, type ReportProducer } from './report-production.js';
 
-export const REPORT_FORMATS = ['pdf', 'json', 'csv', 'oscal-ar', 'oscal-poam'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
-
-const FILES: Record<ReportFormat, { fileName: string; contentType: string }> = {
-  csv: { fileName: 'pools.csv', contentType: 'text/csv; charset=utf-8' },
-  json: { fileName: 'report.json', contentType: 'application/json' },
-  'oscal-ar': { fileName: 'oscal-assessment-results.json', contentType: 'application/json' },
-  'oscal-poam': { fileName: 'oscal-poam.json', contentType: 'application/json' },
-  pdf: { fileName: 'report.pdf', contentType: 'application/pdf' },
-};
-const POPULATION_FILE = 'population.csv.gz';
+export { REPORT_FORMATS, type ReportFormat } from './report-production.js';
 
 export interface ReportRequest {
   readonly period?: string;
@@ -42,6 +26,8 @@ export interface ReportServiceDeps {
   readonly builder: Omit<ReportBuilderDeps, 'templates'>;
   readonly templates: () => ReportTemplates;
   readonly ledger: Pick<Ledger, 'append' | 'checkpoint' | 'head' | 'inclusionProofs' | 'key'>;
+  /** Where reports are produced: a worker process (serve, the CLI), else this process. */
+  readonly produce?: ReportProducer;
   readonly dataDir: string;
   readonly owner: string;
   readonly isOwnerAlive: (owner: string) => boolean;
@@ -60,6 +46,7 @@ export function createReportService(deps: ReportServiceDeps) {
   const root = join(deps.dataDir, 'reports');
   let queue: Promise<unknown> = Promise.resolve();
   const inFlight = new Map<string, Promise<StoredReport>>();
+  const produce: ReportProducer = deps.produce ?? ((job) => produceReport(deps.builder, deps.templates(), deps.ledger, job));
 
   function periodOf(request: ReportRequest): ReportPeriod {
     if (request.period !== undefined) {
@@ -74,17 +61,19 @@ export function createReportService(deps: ReportServiceDeps) {
     const work = join(root, `.tmp-${report.id}`);
     mkdirSync(work, { recursive: true, mode: 0o700 });
     try {
-      const templates = deps.templates();
-      const { model, population } = await buildReportModel(
-        { ...deps.builder, templates },
-        { reportId: report.id, period, scope: report.scope, generatedAt: deps.now(), generatedBy: report.requestedBy, workDir: work },
-        (facts) => ledgerFacts(deps.db, deps.ledger, templates, facts),
-      );
-      const artifacts = await renderAll(model, work, templates);
-      const populationArtifact = { rows: population.rows, sha256: population.sha256, fileName: POPULATION_FILE, bytes: statSync(population.file).size };
-      for (const file of [...artifacts.map((a) => a.fileName), POPULATION_FILE]) syncFile(join(work, file));
-      // Only the rendered formats and the population survive; the move makes them visible whole or not at all.
-      rmSync(join(work, 'pools.ndjson'), { force: true });
+      const job: ReportJob = {
+        reportId: report.id,
+        period,
+        scope: report.scope,
+        generatedAt: deps.now().toISOString(),
+        generatedBy: report.requestedBy,
+        workDir: work,
+        // Signed now, so the report's head covers everything recorded before its generation started.
+        ledgerHead: deps.ledger.head(),
+        keyName: deps.ledger.key.name,
+      };
+      const produced = await produce(job);
+      // The move makes the files visible whole or not at all.
       renameSync(work, join(root, report.id));
       const finishedAt = deps.now().toISOString();
       writeTransaction(deps.db, () => {
@@ -92,12 +81,12 @@ export function createReportService(deps: ReportServiceDeps) {
           kind: 'report_generated',
           subject: report.id,
           actor: report.requestedBy,
-          body: { reportId: report.id, period: model.header.period, scope: model.header.scope, generatedAt: model.header.generatedAt, ledgerHead: { size: model.header.ledgerHead.size, rootHash: model.header.ledgerHead.rootHash }, artifacts, population: populationArtifact },
+          body: { reportId: report.id, ...produced.header, artifacts: produced.artifacts, population: produced.population },
         });
-        deps.reports.markReady(report.id, finishedAt, artifacts, populationArtifact, entry.seq);
+        deps.reports.markReady(report.id, finishedAt, produced.artifacts, produced.population, entry.seq);
       });
       deps.ledger.checkpoint();
-      deps.logger.info({ reportId: report.id, rows: population.rows }, 'report ready');
+      deps.logger.info({ reportId: report.id, rows: produced.population.rows }, 'report ready');
     } catch (error) {
       rmSync(work, { recursive: true, force: true });
       deps.logger.error({ reportId: report.id, err: error }, 'report failed');
@@ -137,7 +126,7 @@ export function createReportService(deps: ReportServiceDeps) {
       const report = this.get(id);
       if (report.status !== 'ready') throw conflict('report_not_ready', `report ${id} is ${report.status}`, { status: report.status });
       const artifact = report.artifacts.find((a) => a.format === format)!;
-      return { ...artifact, path: join(root, report.id, artifact.fileName), contentType: FILES[format].contentType };
+      return { ...artifact, path: join(root, report.id, artifact.fileName), contentType: REPORT_FILES[format].contentType };
     },
 
     population(id: string): { path: string; sha256: string; rows: number } {
@@ -163,50 +152,4 @@ export function createReportService(deps: ReportServiceDeps) {
       await queue;
     },
   };
-}
-
-/** Renders every format from the one model; the PDF last, printing the digests of the others. */
-async function renderAll(model: ReportModel, dir: string, templates: ReportTemplates): Promise<StoredArtifact[]> {
-  const artifacts: StoredArtifact[] = [];
-  const render = async (format: ReportFormat, draw: (out: NodeJS.WritableStream) => Promise<unknown>) => {
-    const { fileName } = FILES[format];
-    const { sha256, bytes } = await renderToFile(join(dir, fileName), draw);
-    artifacts.push({ format, fileName, sha256, bytes });
-  };
-  await render('csv', (out) => renderPoolCsv(model, out));
-  await render('json', (out) => renderJsonReport(model, out));
-  await render('oscal-ar', (out) => renderOscalAssessmentResults(model, out));
-  await render('oscal-poam', (out) => renderOscalPoam(model, out));
-  const digests: ArtifactDigest[] = [...artifacts];
-  await render('pdf', (out) => renderPdf(model, digests, out, templates));
-  return REPORT_FORMATS.map((format) => artifacts.find((a) => a.format === format)!);
-}
-
-/** Streams a renderer into a file, hashing the bytes as they pass. */
-async function renderToFile(file: string, draw: (out: NodeJS.WritableStream) => Promise<unknown>): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const tap = new PassThrough();
-  tap.on('data', (chunk: Buffer) => {
-    hash.update(chunk);
-    bytes += chunk.length;
-  });
-  const sink = createWriteStream(file, { mode: 0o600 });
-  const finished = new Promise<void>((resolve, reject) => {
-    sink.on('finish', resolve).on('error', reject);
-  });
-  tap.pipe(sink);
-  await draw(tap);
-  if (!tap.writableEnded) tap.end();
-  await finished;
-  return { sha256: hash.digest('hex'), bytes };
-}
-
-function syncFile(file: string): void {
-  const fd = openSync(file, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }

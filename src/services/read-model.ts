@@ -1,0 +1,63 @@
+import type { Config } from '../config.js';
+import { defaultPolicy, type Policy } from '../domain/policy.js';
+import type { Db } from '../store/database.js';
+import { createExceptionRepository } from '../store/exception-repository.js';
+import { createPolicyRepository, policyInForce } from '../store/policy-repository.js';
+import { createSnapshotRepository } from '../store/snapshot-repository.js';
+import { createStateRepository } from '../store/state-repository.js';
+import { createUpgradeRepository } from '../store/upgrade-repository.js';
+import { createFindingsService } from './findings-service.js';
+import { createInventoryService } from './inventory-service.js';
+import { createObservationHistory } from './observation-history.js';
+import { loadPolicyFile } from './policy-file.js';
+import type { ReportBuilderDeps } from './report-builder.js';
+import { toRunResponse } from './upgrade-view.js';
+
+export type ReadModel = ReturnType<typeof createReadModel>;
+
+/**
+ * What imagewarden knows, read from one database: observations, findings and drift as of any moment, under the
+ * policy in force then. No writes and no Azure: `serve` builds its services on it, and so does a report worker.
+ */
+export function createReadModel(options: { config: Config; db: Db; now: () => Date }) {
+  const { config, db, now } = options;
+  const snapshots = createSnapshotRepository(db);
+  const state = createStateRepository(db);
+  const policies = createPolicyRepository(db);
+  // The policy this process runs with; `serve` records it as in force (recordPolicy), every reader uses the recorded one.
+  const policy = config.policyFile === null ? defaultPolicy(config.patchSlaDays) : loadPolicyFile(config.policyFile, config.patchSlaDays);
+  const exceptions = createExceptionRepository(db);
+  // Policy versions change only when a service starts with a new policy: keep them in memory, refreshed on record.
+  let versions = policies.list();
+  const policyAt = (at: string): Policy => policyInForce(versions, at)?.policy ?? policy;
+  const history = createObservationHistory(db);
+  const findings = createFindingsService({ db, snapshots, exceptions, policyAt, schedule: config.snapshotCron, now, history });
+  const inventory = createInventoryService({ history, snapshots, state, policyAt, exceptions, findings, now });
+  const upgradeRepo = createUpgradeRepository(db);
+  /** Everything a report's model is built from, but its wording. */
+  const reportSources: Omit<ReportBuilderDeps, 'templates'> = {
+    db,
+    config,
+    inventory,
+    findings,
+    exceptions,
+    policyVersions: () => policies.list(),
+    upgradeRuns: (from, to) => upgradeRepo.list(null, 10_000, { from, to }).reverse().map(toRunResponse),
+  };
+  return {
+    snapshots,
+    state,
+    policies,
+    policy,
+    exceptions,
+    history,
+    findings,
+    inventory,
+    upgradeRepo,
+    reportSources,
+    /** Re-reads the recorded policy versions (after recording one). */
+    refreshPolicies: () => {
+      versions = policies.list();
+    },
+  };
+}
