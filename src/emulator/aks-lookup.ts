@@ -21,6 +21,7 @@ export const ACTIONS = {
   poolAbort: 'Microsoft.ContainerService/managedClusters/agentPools/abort/action',
   clusterAbort: 'Microsoft.ContainerService/managedClusters/abort/action',
   maintenanceRead: 'Microsoft.ContainerService/managedClusters/maintenanceConfigurations/read',
+  listUserCredential: 'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action',
 } as const;
 
 export function lookupSubscription(ctx: EmulatorContext, call: CallInfo, subscriptionId: string, action: string, scope: string): Lookup<FleetSubscription> {

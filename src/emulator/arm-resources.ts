@@ -17,6 +17,11 @@ export function fullKubernetesVersion(version: string): string {
   return /^\d+\.\d+$/.test(version) ? `${version}.0` : version;
 }
 
+/** The resource group AKS keeps the cluster's VMs in. */
+export function nodeResourceGroupOf(ref: ClusterRef): string {
+  return `MC_${ref.cluster.resourceGroup}_${ref.cluster.name}_${ref.cluster.location}`;
+}
+
 function clusterPowerState(ref: ClusterRef): 'Running' | 'Stopped' {
   return ref.cluster.powerState ?? 'Running';
 }
@@ -83,7 +88,7 @@ export function managedClusterJson(state: FleetState, ref: ClusterRef): Json {
     fqdn: `${cluster.name}-${hash}.hcp.${cluster.location}.azmk8s.io`,
     azurePortalFQDN: `${cluster.name}-${hash}.portal.hcp.${cluster.location}.azmk8s.io`,
     agentPoolProfiles: cluster.agentPools.map((pool) => agentPoolProfileJson(ref, pool)),
-    nodeResourceGroup: `MC_${cluster.resourceGroup}_${cluster.name}_${cluster.location}`,
+    nodeResourceGroup: nodeResourceGroupOf(ref),
     enableRBAC: true,
     supportPlan: 'KubernetesOfficial',
     networkProfile: {
@@ -96,7 +101,7 @@ export function managedClusterJson(state: FleetState, ref: ClusterRef): Json {
       loadBalancerSku: 'standard',
     },
     autoUpgradeProfile: Object.keys(autoUpgradeProfile).length > 0 ? autoUpgradeProfile : undefined,
-    disableLocalAccounts: true,
+    ...authenticationProperties(state, ref),
     resourceUID: uuidFrom(`uid:${ref.id.toLowerCase()}`).replace(/-/g, '').slice(0, 24),
   };
   return {
@@ -113,6 +118,12 @@ export function managedClusterJson(state: FleetState, ref: ClusterRef): Json {
     },
     properties: dropUndefined(properties),
   };
+}
+
+/** AKS-managed Entra ID with Azure RBAC (local accounts off), or local accounts only. */
+function authenticationProperties(state: FleetState, ref: ClusterRef): Json {
+  if (ref.cluster.authentication === 'local') return { disableLocalAccounts: false };
+  return { aadProfile: { managed: true, enableAzureRBAC: true, tenantID: state.tenantId }, disableLocalAccounts: true };
 }
 
 /** `GET .../agentPools/{pool}/upgradeProfiles/default` (§3.3): `properties` is always present. */

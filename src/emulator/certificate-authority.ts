@@ -18,10 +18,11 @@ const CN = '2.5.4.3';
 const O = '2.5.4.10';
 
 /**
- * Reuses `dir/ca.pem` + `dir/ca-key.pem` when both exist, else creates a self-signed ECDSA P-256 CA (10 years).
- * The key file is created with O_EXCL first, so two processes racing on one dir end up sharing one CA.
+ * Reuses `dir/ca.pem` + `dir/ca-key.pem` when both exist, else creates a self-signed ECDSA P-256 CA (10 years)
+ * named `commonName`. The key file is created with O_EXCL first, so two processes racing on one dir end up sharing
+ * one CA.
  */
-export async function ensureCertificateAuthority(dir: string): Promise<CertificateAuthority> {
+export async function ensureCertificateAuthority(dir: string, commonName = 'imagewarden ARM emulator CA'): Promise<CertificateAuthority> {
   const caFile = join(dir, 'ca.pem');
   const keyFile = join(dir, 'ca-key.pem');
   const existing = await readPair(caFile, keyFile);
@@ -37,7 +38,7 @@ export async function ensureCertificateAuthority(dir: string): Promise<Certifica
     return waitForPair(caFile, keyFile); // another process won the race and is writing ca.pem
   }
   await chmod(keyFile, 0o600);
-  const subject = der.name([[CN, 'imagewarden ARM emulator CA'], [O, 'imagewarden']]);
+  const subject = der.name([[CN, commonName], [O, 'imagewarden']]);
   const now = Date.now();
   const caCertPem = buildCertificate({
     issuer: subject,

@@ -24,6 +24,7 @@ export async function runEmulatorCommand(opts: EmulatorCommandOptions): Promise<
   process.stdout.write(`${JSON.stringify({ url: emulator.url, caFile: emulator.caFile, token: emulator.token })}\n`);
   log(`imagewarden ARM emulator listening on ${emulator.url} (fleet: ${opts.fleet ?? 'built-in DEMO fleet'})`);
   log(`trust its CA with NODE_EXTRA_CA_CERTS=${emulator.caFile}; Ctrl-C stops it`);
+  log(`clusters' Kubernetes API servers on ${emulator.kubernetesUrl} (own CA ${emulator.kubernetesCaFile}; kubeconfigs from listClusterUserCredential)`);
 
   const stop = (signal: NodeJS.Signals): void => {
     log(`${signal}: closing`);

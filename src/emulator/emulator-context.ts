@@ -1,6 +1,7 @@
 import type { createArgQuotaTracker } from './arg-quota.js';
-import type { FleetState } from './fleet-state.js';
+import type { ClusterRef, FleetState } from './fleet-state.js';
 import type { EmulatorRequest, Principal } from './http-types.js';
+import type { KubeconfigFormat } from './kubernetes/kubeconfig.js';
 import type { OperationStore } from './upgrade-operations.js';
 import type { EmulatorSettings } from './types.js';
 
@@ -11,6 +12,8 @@ export interface EmulatorContext {
   settings: EmulatorSettings;
   now: () => Date;
   argQuota: ReturnType<typeof createArgQuotaTracker>;
+  /** The clusterUser kubeconfig (YAML) pointing at the cluster's emulated API server. */
+  kubeconfig: (ref: ClusterRef, format: KubeconfigFormat) => string;
 }
 
 /** Per-request extras: who called and what the fault plan decided for this request. */

@@ -1,19 +1,26 @@
 import { managedClusterJson } from './arm-resources.js';
 import { expandTemplatesDeep } from './version-template.js';
-import type { FleetState } from './fleet-state.js';
+import type { ClusterRef, FleetState } from './fleet-state.js';
+import type { KubernetesClusters } from './kubernetes/kubernetes-clusters.js';
 import type { OperationStore } from './upgrade-operations.js';
 import type { FleetAgentPool, FleetController, PowerStateCode, SubscriptionAccess } from './types.js';
 
 /**
  * Test hooks that change the live fleet. Changes are visible at once through every endpoint (ARG rows, AKS GETs,
- * upgrade profiles). Unknown clusters or pools throw: a typo in a test should fail loudly, not silently no-op.
+ * upgrade profiles, the clusters' Kubernetes APIs). Unknown clusters or pools throw: a typo in a test should fail
+ * loudly, not silently no-op.
  */
-export function createFleetController(state: FleetState, operations: OperationStore, now: () => Date): FleetController {
+export function createFleetController(state: FleetState, operations: OperationStore, kubernetes: KubernetesClusters, now: () => Date): FleetController {
   const poolOf = (clusterId: string, poolName: string) => {
     const ref = state.requireCluster(clusterId);
     const pool = state.pool(ref, poolName);
     if (!pool) throw new Error(`emulator cluster ${ref.cluster.name} has no agent pool ${poolName}`);
     return { ref, pool };
+  };
+  /** The cluster's Kubernetes side with running upgrades caught up first, so a fault lands on today's nodes. */
+  const worldOf = (ref: ClusterRef) => {
+    operations.settle();
+    return kubernetes.world(ref);
   };
 
   return {
@@ -63,6 +70,21 @@ export function createFleetController(state: FleetState, operations: OperationSt
     },
     listClusterIds(): string[] {
       return state.clusters().map((ref) => ref.id);
+    },
+    addBlockingPdb(clusterId: string, poolName: string): void {
+      const { ref, pool } = poolOf(clusterId, poolName);
+      worldOf(ref).addSingleton(pool.name, now());
+    },
+    setNodeNeverReady(clusterId: string, poolName: string): void {
+      const { ref, pool } = poolOf(clusterId, poolName);
+      worldOf(ref).neverReadyNext(pool.name);
+    },
+    setApiServerReachable(clusterId: string, reachable: boolean): void {
+      worldOf(state.requireCluster(clusterId)).setReachable(reachable);
+    },
+    setNodeImageLabel(clusterId: string, poolName: string, version: string | null): void {
+      const { ref, pool } = poolOf(clusterId, poolName);
+      worldOf(ref).setImageLabel(pool.name, version === null ? null : state.expand(version));
     },
   };
 }

@@ -6,8 +6,8 @@ import type { EmulatorRequest, EmulatorResponse } from './http-types.js';
 
 /**
  * The Node `https` plumbing: reads the body, hands an EmulatorRequest to the pipeline, writes the answer with the
- * headers every ARM response carries (request ids, echoed client request id, JSON content type) and reports the
- * exchange for recording and logging. Keep-alive stays on, as the SDKs reuse connections.
+ * headers every response carries (by default ARM's: request ids, echoed client request id; JSON content type) and
+ * reports the exchange for recording and logging. Keep-alive stays on, as the SDKs reuse connections.
  */
 
 export interface HttpsServerOptions {
@@ -17,7 +17,9 @@ export interface HttpsServerOptions {
   keyPem: string;
   handle: (req: EmulatorRequest) => Promise<EmulatorResponse>;
   /** Called after each answer with the headers actually sent (not for dropped connections). */
-  onExchange: (req: EmulatorRequest, res: EmulatorResponse, headers: Record<string, string>, receivedAt: Date, ms: number) => void;
+  onExchange?: (req: EmulatorRequest, res: EmulatorResponse, headers: Record<string, string>, receivedAt: Date, ms: number) => void;
+  /** Headers put on every answer (before the handler's own); default: ARM's request and correlation ids. */
+  commonHeaders?: (incoming: IncomingMessage) => Record<string, string>;
 }
 
 export interface RunningHttpsServer {
@@ -73,24 +75,34 @@ async function serve(options: HttpsServerOptions, incoming: IncomingMessage, out
     incoming.socket.destroy(); // fault `drop`: the client sees a reset connection, no HTTP answer
     return;
   }
-  const headers: Record<string, string> = {
-    'cache-control': 'no-cache',
-    'x-ms-request-id': randomUUID(),
-    'x-ms-correlation-request-id': headerValue(incoming, 'x-ms-correlation-request-id') ?? randomUUID(),
-    ...res.headers,
-  };
-  const clientRequestId = headerValue(incoming, 'x-ms-client-request-id');
-  if (clientRequestId) headers['x-ms-client-request-id'] = clientRequestId;
+  const headers: Record<string, string> = { ...(options.commonHeaders ?? armHeaders)(incoming), ...res.headers };
   let payload: string | undefined;
   if (res.rawBody !== undefined) payload = res.rawBody;
   else if (res.body !== undefined) {
     payload = JSON.stringify(res.body);
-    headers['content-type'] = 'application/json; charset=utf-8';
+    headers['content-type'] ??= 'application/json; charset=utf-8';
   }
   if (res.status !== 204 && res.status !== 304) headers['content-length'] = String(Buffer.byteLength(payload ?? ''));
   outgoing.writeHead(res.status, headers);
   outgoing.end(payload);
-  options.onExchange(req, res, headers, receivedAt, performance.now() - started);
+  options.onExchange?.(req, res, headers, receivedAt, performance.now() - started);
+}
+
+function armHeaders(incoming: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {
+    'cache-control': 'no-cache',
+    'x-ms-request-id': randomUUID(),
+    'x-ms-correlation-request-id': headerValue(incoming, 'x-ms-correlation-request-id') ?? randomUUID(),
+  };
+  const clientRequestId = headerValue(incoming, 'x-ms-client-request-id');
+  if (clientRequestId) headers['x-ms-client-request-id'] = clientRequestId;
+  return headers;
+}
+
+/** The host part of a server URL: wildcard binds are reached over loopback, IPv6 needs brackets. */
+export function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function headerValue(incoming: IncomingMessage, name: string): string | undefined {

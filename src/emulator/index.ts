@@ -9,7 +9,11 @@ import { assertFaultPlan, assertFleetFile, loadFaultPlan, loadFleetFile } from '
 import { createFleetController } from './fleet-controller.js';
 import { createFleetState } from './fleet-state.js';
 import { demoFleet } from './fleets/demo-fleet.js';
-import { startHttpsServer } from './https-server.js';
+import { startHttpsServer, urlHost } from './https-server.js';
+import { startKubernetesApi } from './kubernetes/api-server.js';
+import { applyKubernetesFaults } from './kubernetes/kubernetes-faults.js';
+import { clusterUserKubeconfig } from './kubernetes/kubeconfig.js';
+import { createKubernetesClusters } from './kubernetes/kubernetes-clusters.js';
 import { createRequestPipeline } from './request-pipeline.js';
 import { createTokenRegistry } from './token-registry.js';
 import { createTrafficRecorder } from './traffic-recorder.js';
@@ -29,7 +33,8 @@ export { expandVersionTemplate, imageFamilyOf } from './version-template.js';
 /**
  * Starts the ARM emulator: an HTTPS server speaking the Resource Graph, AKS and Entra ID token wire protocols of
  * docs/emulator.md over a fleet (default: the built-in demo fleet). The real Azure SDK clients talk to it unchanged
- * once its CA is trusted (NODE_EXTRA_CA_CERTS or `tlsOptions.ca`).
+ * once its CA is trusted (NODE_EXTRA_CA_CERTS or `tlsOptions.ca`). A second HTTPS server, with a CA of its own,
+ * is every cluster's Kubernetes API server; `listClusterUserCredential` hands out kubeconfigs for it.
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const now = options.now ?? (() => new Date());
@@ -43,13 +48,33 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     argQuota: options.argQuota ?? fleet.argQuota,
   };
   const state = createFleetState(fleet, now);
-  const operations = createOperationStore(state, now);
-  const ctx: EmulatorContext = { state, operations, settings, now, argQuota: createArgQuotaTracker(() => settings.argQuota) };
+  const kubernetes = createKubernetesClusters(state, now);
+  const operations = createOperationStore(state, now, kubernetes.rollout);
+  const controller = createFleetController(state, operations, kubernetes, now);
+  const plan = resolveFaults(options.faults);
+  applyKubernetesFaults(plan?.kubernetes ?? [], state, controller);
 
   const token = options.token ?? randomBytes(24).toString('base64url');
   const tokens = createTokenRegistry(token);
   const clients = options.clients ?? [];
-  const faults = createFaultInjector(resolveFaults(options.faults));
+  const faults = createFaultInjector(plan);
+
+  const host = options.host ?? '127.0.0.1';
+  // Without a caDir the CAs are throw-away: they live in a temp dir removed again by close().
+  const ownCaDir = options.caDir ? undefined : await mkdtemp(join(tmpdir(), 'imagewarden-emulator-ca-'));
+  const caDir = options.caDir ?? ownCaDir!;
+  const kubernetesApi = await startKubernetesApi({ host, caDir, clusters: kubernetes, operations, tokens, now, log: options.log });
+  const ctx: EmulatorContext = {
+    state,
+    operations,
+    settings,
+    now,
+    argQuota: createArgQuotaTracker(() => settings.argQuota),
+    kubeconfig: (ref, format) =>
+      clusterUserKubeconfig({
+        ref, format, serverUrl: kubernetesApi.serverUrl(ref), caCertPem: kubernetesApi.caCertPem, tenantId: state.tenantId, localToken: kubernetes.localToken(ref),
+      }),
+  };
   const recorder = createTrafficRecorder(options.recordTraffic ?? false);
   const counts = new Map<string, number>();
   const closing = new AbortController();
@@ -63,10 +88,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     closing: closing.signal,
   });
 
-  const host = options.host ?? '127.0.0.1';
-  // Without a caDir the CA is throw-away: it lives in a temp dir removed again by close().
-  const ownCaDir = options.caDir ? undefined : await mkdtemp(join(tmpdir(), 'imagewarden-emulator-ca-'));
-  const ca = await ensureCertificateAuthority(options.caDir ?? ownCaDir!);
+  const ca = await ensureCertificateAuthority(caDir);
   const certificate = await issueServerCertificate(ca, [host]);
   const server = await startHttpsServer({
     host,
@@ -78,6 +100,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       recorder.record(req, res, headers, receivedAt);
       options.log?.(`${req.method} ${req.url.pathname}${req.url.search} -> ${res.status} ${req.operation} ${ms.toFixed(1)}ms`);
     },
+  }).catch(async (error: unknown) => {
+    await kubernetesApi.close(); // e.g. the ARM port is taken: leave nothing listening
+    throw error;
   });
 
   let closed: Promise<void> | undefined;
@@ -88,16 +113,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     close: () => {
       if (!closed) {
         closing.abort();
-        closed = server.close().then(() => (ownCaDir ? rm(ownCaDir, { recursive: true, force: true }) : undefined));
+        closed = Promise.all([server.close(), kubernetesApi.close()]).then(() => (ownCaDir ? rm(ownCaDir, { recursive: true, force: true }) : undefined));
       }
       return closed;
     },
     traffic: recorder.list,
     clearTraffic: recorder.clear,
     callCounts: () => Object.fromEntries(counts),
-    setFaults: (plan: FaultPlan) => faults.setPlan(assertFaultPlan(plan)),
+    setFaults: (next: FaultPlan) => {
+      assertFaultPlan(next);
+      applyKubernetesFaults(next.kubernetes ?? [], state, controller);
+      faults.setPlan(next);
+    },
     configure: (patch: Partial<EmulatorSettings>) => Object.assign(settings, patch),
-    fleet: createFleetController(state, operations, now),
+    fleet: controller,
+    kubernetesUrl: kubernetesApi.url,
+    kubernetesCaFile: kubernetesApi.caFile,
+    kubernetesRequests: kubernetesApi.requests,
+    clearKubernetesRequests: kubernetesApi.clearRequests,
   };
 }
 
@@ -109,10 +142,4 @@ function resolveFleet(fleet: FleetFile | string | undefined): FleetFile {
 function resolveFaults(faults: FaultPlan | string | undefined): FaultPlan | undefined {
   if (faults === undefined) return undefined;
   return typeof faults === 'string' ? loadFaultPlan(faults) : assertFaultPlan(faults);
-}
-
-/** The host part of the emulator URL: wildcard binds are reached over loopback, IPv6 needs brackets. */
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
 }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { armError, invalidApiVersion, invalidToken, missingApiVersion, missingAuthorization } from './arm-errors.js';
+import { handleListClusterUserCredentials } from './aks-credential-handler.js';
 import { handleAksOperation } from './aks-operation-handlers.js';
 import { handleAksRead } from './aks-read-handlers.js';
 import { AKS_API_VERSIONS, RESOURCE_GRAPH_API_VERSIONS, SUBSCRIPTIONS_API_VERSIONS } from './emulator-context.js';
@@ -104,6 +105,7 @@ function dispatch(deps: PipelineDeps, route: Route, req: EmulatorRequest, call: 
   if (route.operation === 'resources') return handleResources(deps.ctx, req, call);
   if (route.operation.startsWith('subscriptions.')) return handleSubscriptions(deps.ctx, req, call);
   if (LRO_OPERATIONS.has(route.operation)) return handleAksOperation(deps.ctx, req, call);
+  if (route.operation === 'managedClusters.listClusterUserCredentials') return handleListClusterUserCredentials(deps.ctx, req, call);
   return handleAksRead(deps.ctx, req, call);
 }
 

@@ -40,6 +40,7 @@ export const ROUTES: readonly Route[] = [
   arm('GET', CLUSTER, 'managedClusters.get'),
   arm('GET', `${CLUSTER}/upgradeprofiles/default`, 'managedClusters.getUpgradeProfile'),
   arm('POST', `${CLUSTER}/abort`, 'managedClusters.abortLatestOperation'),
+  arm('POST', `${CLUSTER}/listclusterusercredential`, 'managedClusters.listClusterUserCredentials'),
   arm('GET', `${CLUSTER}/agentpools`, 'agentPools.list'),
   arm('GET', POOL, 'agentPools.get'),
   arm('GET', `${POOL}/upgradeprofiles/default`, 'agentPools.getUpgradeProfile'),

@@ -20,7 +20,7 @@ const TOKEN_LIFETIME_SECONDS = 3599;
 export type TokenRegistry = ReturnType<typeof createTokenRegistry>;
 
 export function createTokenRegistry(staticToken: string) {
-  const issued = new Map<string, { principal: Principal; expiresAtMs: number }>();
+  const issued = new Map<string, { principal: Principal; audience: string; expiresAtMs: number }>();
   const staticPrincipal: Principal = { clientId: uuidFrom('imagewarden-static-client'), objectId: uuidFrom('imagewarden-static-object') };
   let signingKey: { privateKey: KeyObject; kid: string; jwk: Record<string, unknown> } | undefined;
 
@@ -37,19 +37,24 @@ export function createTokenRegistry(staticToken: string) {
 
   return {
     staticToken,
-    /** The caller behind a bearer token, or undefined when the emulator never issued it (or it expired). */
-    verify(token: string): Principal | undefined {
+    /**
+     * The caller behind a bearer token, or undefined when the emulator never issued it (or it expired). With an
+     * `audience`, an issued token must have been asked for that resource; the static token carries none and passes.
+     */
+    verify(token: string, audience?: string): Principal | undefined {
       if (token === staticToken) return staticPrincipal;
       const entry = issued.get(token);
       if (!entry || entry.expiresAtMs < Date.now()) return undefined;
+      if (audience !== undefined && entry.audience.toLowerCase() !== audience.toLowerCase()) return undefined;
       return entry.principal;
     },
 
     issue(client: EmulatorClient, scope: string, issuer: string): IssuedToken {
       const nowSeconds = Math.floor(Date.now() / 1000);
       const principal: Principal = { clientId: client.clientId, objectId: uuidFrom(`object:${client.tenantId}:${client.clientId}`.toLowerCase()) };
+      const audience = scope.replace(/\/?\.default$/, '');
       const claims = {
-        aud: scope.replace(/\/?\.default$/, ''),
+        aud: audience,
         iss: issuer,
         iat: nowSeconds,
         nbf: nowSeconds,
@@ -73,7 +78,7 @@ export function createTokenRegistry(staticToken: string) {
       const unsigned = `${base64url(header)}.${base64url(claims)}`;
       const signature = sign('sha256', Buffer.from(unsigned), privateKey).toString('base64url');
       const accessToken = `${unsigned}.${signature}`;
-      issued.set(accessToken, { principal, expiresAtMs: (nowSeconds + TOKEN_LIFETIME_SECONDS) * 1000 });
+      issued.set(accessToken, { principal, audience, expiresAtMs: (nowSeconds + TOKEN_LIFETIME_SECONDS) * 1000 });
       return { accessToken, expiresInSeconds: TOKEN_LIFETIME_SECONDS };
     },
 

@@ -6,7 +6,8 @@ import type { TrafficEntry } from './types.js';
 /**
  * Records request/response pairs in the shape `oav validate-traffic` reads: one JSON file per pair with
  * `liveRequest {method, url, headers, body}` and `liveResponse {statusCode (string), headers, body}`.
- * Secrets (bearer tokens, client secrets, issued access tokens) are redacted so recordings can be committed.
+ * Secrets (bearer tokens, client secrets, issued access tokens, kubeconfigs) are redacted so recordings can be
+ * committed.
  */
 export function createTrafficRecorder(enabled: boolean) {
   const entries: TrafficEntry[] = [];
@@ -49,6 +50,10 @@ function responseBody(req: EmulatorRequest, res: EmulatorResponse): unknown {
   if (res.body === undefined) return undefined;
   const body = structuredClone(res.body) as Record<string, unknown>;
   if (req.operation === 'token' && typeof body.access_token === 'string') body.access_token = '<redacted>';
+  if (req.operation === 'managedClusters.listClusterUserCredentials' && Array.isArray(body.kubeconfigs)) {
+    // A local-account kubeconfig holds the cluster's token; the value stays base64, as the spec's `format: byte` wants.
+    for (const entry of body.kubeconfigs as Record<string, unknown>[]) entry.value = Buffer.from('<redacted>').toString('base64');
+  }
   return body;
 }
 

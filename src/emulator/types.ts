@@ -37,6 +37,23 @@ export interface FleetMaintenanceConfiguration {
   properties: Record<string, unknown>;
 }
 
+/** A Deployment added to a cluster's emulated Kubernetes API (fleet field `kubernetes.workloads`). */
+export interface FleetWorkload {
+  namespace: string;
+  name: string;
+  /** The agent pool its pods run on (nodeSelector `kubernetes.azure.com/agentpool`). */
+  pool: string;
+  replicas: number;
+  /** A PodDisruptionBudget `<name>-pdb` selecting the pods; integers or percentages (`"50%"`). */
+  pdb?: { minAvailable?: number | string; maxUnavailable?: number | string };
+}
+
+/**
+ * How clients authenticate to the cluster's API server: `entra` = AKS-managed Entra ID integration with Azure RBAC
+ * (local accounts disabled, kubelogin kubeconfig), `local` = a per-cluster static token in the kubeconfig.
+ */
+export type ClusterAuthentication = 'entra' | 'local';
+
 export interface FleetCluster {
   name: string;
   resourceGroup: string;
@@ -50,6 +67,9 @@ export interface FleetCluster {
   nodeOSUpgradeChannel?: string;
   skuTier?: 'Free' | 'Standard' | 'Premium';
   maintenanceConfigurations?: FleetMaintenanceConfiguration[];
+  /** Default `entra`. */
+  authentication?: ClusterAuthentication;
+  kubernetes?: { workloads?: FleetWorkload[] };
   agentPools: FleetAgentPool[];
 }
 
@@ -99,8 +119,24 @@ export interface FaultRule {
   message?: string;
 }
 
+export type KubernetesFaultKind = 'blocking-pdb' | 'node-never-ready' | 'unreachable' | 'label-mismatch';
+
+/**
+ * A fault in a cluster's emulated Kubernetes API, applied when the plan is loaded (the same as the fleet controller
+ * method of that name). `poolName` is required except for `unreachable`; `version` only for `label-mismatch`.
+ */
+export interface KubernetesFault {
+  clusterName: string;
+  /** Narrows `clusterName` to one subscription when several hold a cluster of that name. */
+  subscriptionId?: string;
+  poolName?: string;
+  fault: KubernetesFaultKind;
+  version?: string;
+}
+
 export interface FaultPlan {
   rules: FaultRule[];
+  kubernetes?: KubernetesFault[];
 }
 
 /** One request/response pair in the shape `oav validate-traffic` reads (one entry per file). */
@@ -170,6 +206,32 @@ export interface FleetController {
   setSubscriptionAccess(subscriptionId: string, access: SubscriptionAccess): void;
   /** ARM ids of every cluster, in fleet order. */
   listClusterIds(): string[];
+  /**
+   * Adds Deployment `<pool>-singleton` (1 replica, namespace `apps`) on the pool and PDB `<pool>-singleton-pdb`
+   * (`minAvailable: 1`): its node cannot be drained, so an upgrade of the pool fails when it gets there.
+   */
+  addBlockingPdb(clusterId: string, poolName: string): void;
+  /** The next node created for the pool (surge or replacement) never becomes Ready. */
+  setNodeNeverReady(clusterId: string, poolName: string): void;
+  /** `false`: the cluster's API server destroys every connection without answering (private cluster, firewall). */
+  setApiServerReachable(clusterId: string, reachable: boolean): void;
+  /** The pool's nodes report `version` in `kubernetes.azure.com/node-image-version` whatever ARM says; `null` ends it. */
+  setNodeImageLabel(clusterId: string, poolName: string, version: string | null): void;
+}
+
+/** One request to an emulated Kubernetes API server, as `kubernetesRequests()` lists it. */
+export interface KubernetesRequest {
+  /** The cluster's ARM id ('' when the path names no known cluster). */
+  clusterId: string;
+  method: string;
+  /** The Kubernetes path, without the `/clusters/<id>` prefix. */
+  path: string;
+  /** The query string without `?` ('' when none). */
+  query: string;
+  /** The HTTP status answered; 0 when the connection was destroyed (`unreachable`, stopped cluster). */
+  status: number;
+  /** When the request arrived (ISO 8601). */
+  at: string;
 }
 
 export interface RunningEmulator {
@@ -183,4 +245,11 @@ export interface RunningEmulator {
   setFaults(plan: FaultPlan): void;
   configure(settings: Partial<EmulatorSettings>): void;
   fleet: FleetController;
+  /** The Kubernetes API server of every cluster: `<kubernetesUrl>/clusters/<opaque id>` (see the kubeconfig). */
+  kubernetesUrl: string;
+  /** The Kubernetes CA (not the ARM one); kubeconfigs carry it as `certificate-authority-data`. */
+  kubernetesCaFile: string;
+  /** Every request the Kubernetes API servers received, oldest first. */
+  kubernetesRequests(): KubernetesRequest[];
+  clearKubernetesRequests(): void;
 }

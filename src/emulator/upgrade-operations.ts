@@ -4,8 +4,9 @@ import { sameId } from './arm-ids.js';
 
 /**
  * The long-running operations behind `upgradeNodeImageVersion` and `abort` (azure-wire.md §3.4/§3.5/§4).
- * State advances lazily: `settle()` runs before every request and every controller read and finishes any
- * operation whose wall-clock duration has elapsed. No timers, so nothing keeps the process alive.
+ * State advances lazily: `settle()` runs before every request and every controller read, moves the nodes of running
+ * upgrades along and finishes any operation whose wall-clock duration has elapsed (or whose drain a PDB blocked).
+ * No timers, so nothing keeps the process alive.
  */
 
 export type OperationStatus = 'InProgress' | 'Succeeded' | 'Failed' | 'Canceled';
@@ -32,24 +33,36 @@ export interface OperationRecord {
 
 export type OperationStore = ReturnType<typeof createOperationStore>;
 
+/**
+ * Moves a pool's Kubernetes nodes along a running upgrade, up to `untilMs` (wall clock). A drain that a PDB blocks
+ * ends the upgrade: the answer is the error and the wall-clock time it happened.
+ */
+export interface NodeRollout {
+  advance(op: OperationRecord, untilMs: number): { error: { code: string; message: string }; atMs: number } | undefined;
+}
+
 export const UPGRADING = 'UpgradingNodeImageVersion';
 
-export function createOperationStore(state: FleetState, now: () => Date) {
+export function createOperationStore(state: FleetState, now: () => Date, nodes: NodeRollout) {
   const operations = new Map<string, OperationRecord>();
 
   function settle(): void {
     const wall = Date.now();
     for (const op of operations.values()) {
-      if (op.status !== 'InProgress' || wall - op.startedAtMs < op.durationMs) continue;
+      if (op.status !== 'InProgress') continue;
       const ref = state.clusterById(op.clusterId);
       const pool = ref && op.poolName ? state.pool(ref, op.poolName) : undefined;
-      op.endTime = new Date(op.startTime.getTime() + op.durationMs);
+      const endMs = op.startedAtMs + op.durationMs;
+      // A planned failure strikes just before the end, so the last batch's old nodes are still there.
+      const blocked = pool ? nodes.advance(op, Math.min(wall, op.plannedFailure ? endMs - 1 : endMs)) : undefined;
+      if (!blocked && wall < endMs) continue;
+      op.endTime = new Date(op.startTime.getTime() + (blocked ? blocked.atMs - op.startedAtMs : op.durationMs));
       if (!pool) {
         op.status = 'Failed';
         op.error = { code: 'NotFound', message: `Agent pool ${op.poolName} was deleted while the operation ran.` };
-      } else if (op.plannedFailure) {
+      } else if (blocked || op.plannedFailure) {
         op.status = 'Failed';
-        op.error = op.plannedFailure;
+        op.error = blocked?.error ?? op.plannedFailure;
         pool.provisioningState = 'Failed';
         state.touch(pool);
       } else {

@@ -70,6 +70,8 @@ describe('traffic recording', () => {
     await a.agentPools.upgradeNodeImageVersion('rg-test', 'aks-a1', 'win1', POLL).catch(() => undefined); // 409
     await a.agentPools.abortLatestOperation('rg-test', 'aks-a1', 'win1', POLL);
     await running.catch(() => undefined);
+    await a.managedClusters.listClusterUserCredentials('rg-test', 'aks-a1');
+    await a.managedClusters.listClusterUserCredentials('rg-test', 'aks-a1', { format: 'azure', serverFqdn: 'public' });
     await a.managedClusters.get('rg-test', 'missing').catch(() => undefined); // 404
 
     const traffic = emulator.traffic();
@@ -78,7 +80,9 @@ describe('traffic recording', () => {
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const aksFiles = await writeTrafficFiles(join(dir, 'aks'), traffic, (e) => !NOT_IN_AKS_SPEC.test(e.operation));
     const argFiles = await writeTrafficFiles(join(dir, 'arg'), traffic, (e) => e.operation === 'resources');
-    expect(aksFiles.length).toBeGreaterThanOrEqual(15);
+    expect(aksFiles.length).toBeGreaterThanOrEqual(17);
+    const recorded = traffic.filter((e) => e.operation === 'managedClusters.listClusterUserCredentials');
+    expect(recorded.map((e) => e.liveResponse.body)).toEqual(Array(2).fill({ kubeconfigs: [{ name: 'clusterUser', value: Buffer.from('<redacted>').toString('base64') }] }));
     expect(argFiles).toHaveLength(4);
     expect(JSON.parse(readFileSync(aksFiles[0]!, 'utf8'))).toEqual({ liveRequest: traffic[4]!.liveRequest, liveResponse: traffic[4]!.liveResponse });
 
@@ -90,5 +94,9 @@ describe('traffic recording', () => {
     broken.liveResponse.body.properties.upgrades = 'none';
     writeFileSync(join(dir, 'broken.json'), JSON.stringify(broken));
     expect((await validate(AKS_SPEC, join(dir, 'broken.json'))).length).toBeGreaterThan(0);
+    const credentials = JSON.parse(readFileSync(aksFiles.find((f) => f.includes('listClusterUserCredentials'))!, 'utf8'));
+    credentials.liveResponse.body.kubeconfigs[0].value = 'not base64!';
+    writeFileSync(join(dir, 'broken-credentials.json'), JSON.stringify(credentials));
+    expect((await validate(AKS_SPEC, join(dir, 'broken-credentials.json'))).length).toBeGreaterThan(0);
   }, 30_000);
 });
