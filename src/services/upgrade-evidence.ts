@@ -81,7 +81,11 @@ export function createUpgradeEvidence(deps: { db: Db; ledger: Pick<Ledger, 'head
         }
         await new Promise((resolve) => setTimeout(resolve, deps.pollIntervalInMs ?? 250));
       }
-      res.end();
+      // At shutdown the connection goes too: left open and idle, it would hold the server's close until the client
+      // drops it (undici keeps idle sockets 4 s).
+      const socket = res.socket;
+      if (closing()) res.end(() => socket?.destroy());
+      else res.end();
     },
   };
 }
