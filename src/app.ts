@@ -13,6 +13,7 @@ import { healthRoutes, type HealthDeps } from './http/routes/health.js';
 import { inventoryRoutes, summaryRoute, type InventoryRouteDeps } from './http/routes/inventory.js';
 import { keyRoutes, type KeyRouteDeps } from './http/routes/keys.js';
 import { snapshotRoutes, type SnapshotRouteDeps } from './http/routes/snapshots.js';
+import { nodeCheckRoutes, type NodeCheckRouteDeps } from './http/routes/node-checks.js';
 
 export type AppServices = HealthDeps &
   SnapshotRouteDeps &
@@ -23,7 +24,8 @@ export type AppServices = HealthDeps &
   EvidenceRouteDeps &
   ReportRouteDeps &
   QuestionnaireRouteDeps &
-  UpgradeRouteDeps & { readonly authenticator: Authenticator };
+  UpgradeRouteDeps &
+  NodeCheckRouteDeps & { readonly authenticator: Authenticator };
 
 export interface BuildAppOptions {
   readonly services: AppServices;
@@ -63,5 +65,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(reportRoutes(services));
   await app.register(questionnaireRoutes(services));
   await app.register(upgradeRoutes(services));
+  await app.register(nodeCheckRoutes(services));
   return app;
 }

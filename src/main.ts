@@ -41,6 +41,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     const services = createServices({ config, db, logger, ...pick(options) });
     services.snapshotService.recoverInterrupted();
     services.reportService.recoverInterrupted();
+    services.nodeChecks.recoverInterrupted();
     const recorded = services.recordPolicy('system');
     // Whatever happened while the service was down (breach instants, expiries) is recorded before it serves.
     services.recordFindings();
@@ -53,6 +54,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     scheduler = startScheduler(
       [
         { name: 'fleet-snapshot', schedule: config.snapshotCron, run: () => services.snapshotService.run('schedule', 'system') },
+        { name: 'node-check', schedule: config.nodeCheckCron, run: () => services.nodeChecks.run('schedule', 'system') },
         // At least hourly, even when idle: finding transitions (breach instants, exception expiries) and a signed checkpoint.
         { name: 'evidence-checkpoint', schedule: '17 * * * *', run: async () => services.recordFindings({ force: true }) },
       ],
@@ -78,6 +80,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
           // A snapshot in flight finishes and commits (or records its failure) before the database closes.
           await services.snapshotService.drain({ graceInMs: 10_000 });
           await services.reportService.drain();
+          await services.nodeChecks.drain();
           await services.ledger.flushWitnesses();
           openDb.close();
           lock.release();

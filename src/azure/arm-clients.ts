@@ -5,6 +5,8 @@ import type { Config } from '../config.js';
 import { VERSION } from '../lib/version.js';
 
 export interface ArmClients {
+  /** The identity behind the clients; also asked for tokens to each cluster's own API server (azure/cluster-api.ts). */
+  readonly credential: TokenCredential;
   readonly resourceGraph: ResourceGraphClient;
   containerService(subscriptionId: string): ContainerServiceClient;
 }
@@ -24,6 +26,7 @@ export function createArmClients(config: Pick<Config, 'armEndpoint' | 'armScope'
   const resourceGraph = new ResourceGraphClient(credential, options);
   const byId = new Map<string, ContainerServiceClient>();
   return {
+    credential,
     resourceGraph,
     containerService(subscriptionId) {
       const key = subscriptionId.toLowerCase();

@@ -97,3 +97,45 @@ export function remediationStatistics(hours: readonly number[]): { mean: number 
   const p90 = sorted[Math.ceil(0.9 * sorted.length) - 1]!;
   return { mean: Math.round(mean * 10) / 10, p90: Math.round(p90 * 10) / 10 };
 }
+
+/** One node-level cross-check as it concerned one pool. */
+export interface NodeCheckObservation {
+  readonly checkId: number;
+  readonly at: string;
+  /** `absent`: the check read the cluster and the pool was not there (deleted), or the cluster is gone. */
+  readonly verdict: 'match' | 'mismatch' | 'no_nodes' | 'skipped' | 'unreachable' | 'absent';
+  readonly poolVersion: string | null;
+  readonly nodeVersions: Readonly<Record<string, number>>;
+}
+
+export interface NodeMismatchEpisode {
+  readonly firstCheckId: number;
+  readonly openedAt: string;
+  readonly closedAt: string | null;
+  readonly resolution: 'remediated' | 'retired' | null;
+  readonly poolVersion: string | null;
+  readonly nodeVersionsAtOpen: Readonly<Record<string, number>>;
+  readonly nodeVersionsAtClose: Readonly<Record<string, number>> | null;
+}
+
+/**
+ * `node_mismatch` episodes of one pool, from its cross-checks in order: an episode opens at the first check that saw
+ * the nodes' image labels disagree with ARM, ends `remediated` at the first later check that saw them agree, or
+ * `retired` at the first that found the pool gone. A check that could not judge (skipped, unreachable, no nodes)
+ * changes nothing: absence of evidence is not remediation.
+ */
+export function nodeMismatchEpisodes(observations: readonly NodeCheckObservation[]): NodeMismatchEpisode[] {
+  const episodes: NodeMismatchEpisode[] = [];
+  let open: Omit<NodeMismatchEpisode, 'closedAt' | 'resolution' | 'nodeVersionsAtClose'> | null = null;
+  for (const observation of observations) {
+    if (open === null && observation.verdict === 'mismatch') {
+      open = { firstCheckId: observation.checkId, openedAt: observation.at, poolVersion: observation.poolVersion, nodeVersionsAtOpen: observation.nodeVersions };
+    } else if (open !== null && (observation.verdict === 'match' || observation.verdict === 'absent')) {
+      const remediated = observation.verdict === 'match';
+      episodes.push({ ...open, closedAt: observation.at, resolution: remediated ? 'remediated' : 'retired', nodeVersionsAtClose: remediated ? observation.nodeVersions : null });
+      open = null;
+    }
+  }
+  if (open !== null) episodes.push({ ...open, closedAt: null, resolution: null, nodeVersionsAtClose: null });
+  return episodes;
+}

@@ -9,7 +9,20 @@ interface CertificateEvent {
   readonly event: string;
   readonly at: string;
   readonly entryHash: string;
+  readonly data?: Record<string, unknown>;
 }
+
+interface NodeCheckEvidence {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly reachable?: boolean;
+  readonly error?: string;
+  readonly waitedSeconds?: number;
+  readonly nodes?: { name: string; ready: boolean; cordoned: boolean; image: string | null }[];
+  readonly newlyUnhealthy?: unknown[];
+}
+
+const NODE_ROWS = 12;
 
 /**
  * The one-page certificate of a recorded upgrade: the change record (requester, approver, reason, ticket), each pool
@@ -42,13 +55,13 @@ export function renderUpgradeCertificate(run: UpgradeRunRecord, events: readonly
   doc.moveDown(0.6);
   doc.font(FONT.bold).fontSize(11).fillColor(COLOR.accent).text('Pools', MARGIN.left).moveDown(0.3);
   const columns = [{ title: 'Pool', width: 60 }, { title: 'Status', width: 62 }, { title: 'Image before', width: 135 }, { title: 'Image after', width: 135 }, { title: 'Kubernetes before → after', width: CONTENT_WIDTH - 392 }];
-  const row = (cells: string[], bold = false) => {
+  const row = (cells: string[], bold = false, widths: readonly { width: number }[] = columns) => {
     const y = doc.y;
     let x = MARGIN.left;
     doc.font(bold ? FONT.bold : FONT.regular).fontSize(7.5).fillColor(COLOR.text);
     cells.forEach((cell, i) => {
-      doc.text(fitText({ widthOfString: (t: string) => doc.widthOfString(t) }, text(cell), columns[i]!.width - 4), x, y, { width: columns[i]!.width - 4, lineBreak: false });
-      x += columns[i]!.width;
+      doc.text(fitText({ widthOfString: (t: string) => doc.widthOfString(t) }, text(cell), widths[i]!.width - 4), x, y, { width: widths[i]!.width - 4, lineBreak: false });
+      x += widths[i]!.width;
     });
     doc.moveDown(0.5);
   };
@@ -62,9 +75,25 @@ export function renderUpgradeCertificate(run: UpgradeRunRecord, events: readonly
   line('Pre-checks', `${run.prechecks.length} checks: ${verdicts.ok} ok, ${verdicts.warn} warn, ${verdicts.block} block`);
   const post = events.find((e) => e.event === 'postchecks');
   line('Post-checks', post ? `recorded at ${formatInstant(post.at)} (ledger entry ${post.sequence})` : 'not reached');
+  const nodeChecks = ((post?.data?.checks ?? []) as NodeCheckEvidence[]).filter((c) => c.name.startsWith('nodes:') || c.name.startsWith('pods:') || c.name === 'kubernetes_api');
+  const unreachable = nodeChecks.find((c) => c.name === 'kubernetes_api');
+  if (unreachable) line('Node-level checks', `API server not reachable (${unreachable.error ?? 'no reason given'}): ARM alone confirms this run`);
+  const nodeLists = nodeChecks.filter((c) => c.name.startsWith('nodes:'));
+  if (nodeLists.length > 0) {
+    const pods = nodeChecks.filter((c) => c.name.startsWith('pods:'));
+    const newlyUnhealthy = pods.reduce((n, c) => n + (c.newlyUnhealthy?.length ?? 0), 0);
+    line('Node-level checks', `${nodeLists.filter((c) => c.ok).length} of ${nodeLists.length} pools with every node Ready on the target image; ${newlyUnhealthy} pods left Pending or crash-looping by the run`);
+    doc.moveDown(0.3);
+    doc.font(FONT.bold).fontSize(11).fillColor(COLOR.accent).text('Nodes after the upgrade (from the cluster\'s API server)', MARGIN.left).moveDown(0.3);
+    const nodeRows = nodeLists.flatMap((c) => (c.nodes ?? []).map((n) => [c.name.slice('nodes:'.length), n.name, n.ready ? 'Ready' : 'NotReady', n.cordoned ? 'cordoned' : 'schedulable', n.image ?? NONE]));
+    const nodeColumns = [{ width: 60 }, { width: 150 }, { width: 50 }, { width: 62 }, { width: CONTENT_WIDTH - 322 }];
+    row(['Pool', 'Node', 'Ready', 'Scheduling', 'Image label'], true, nodeColumns);
+    for (const cells of nodeRows.slice(0, NODE_ROWS)) row(cells, false, nodeColumns);
+    if (nodeRows.length > NODE_ROWS) line('', `and ${nodeRows.length - NODE_ROWS} more nodes, listed in the post-checks entry ${post!.sequence}`);
+  }
   doc.moveDown(0.6);
   doc.font(FONT.bold).fontSize(11).fillColor(COLOR.accent).text('Evidence', MARGIN.left).moveDown(0.3);
-  for (const event of events.slice(-14)) line(`#${event.sequence} ${event.event}`, `${formatInstant(event.at)}  ${event.entryHash}`);
+  for (const event of events.slice(-(nodeLists.length > 0 ? 8 : 14))) line(`#${event.sequence} ${event.event}`, `${formatInstant(event.at)}  ${event.entryHash}`);
   line('Ledger head', `${head.size} entries, root ${head.rootHash}`);
   doc.moveDown(0.4);
   doc.font(FONT.italic).fontSize(8).fillColor(COLOR.muted).text('Verify with `imagewarden verify`, or against an exported bundle offline; every entry above is in the evidence ledger whose head is printed.', MARGIN.left, doc.y, { width: CONTENT_WIDTH });

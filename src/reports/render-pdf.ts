@@ -10,7 +10,7 @@ import { drawAppendix, drawControls, drawEvidence, drawMethodology } from './pdf
 import { drawImageAge, drawTrend } from './pdf/section-charts.js';
 import { drawCover } from './pdf/section-cover.js';
 import { drawAttention, drawClusters, drawSubscriptions } from './pdf/section-fleet.js';
-import { drawExceptions, drawFindings, drawUpgrades } from './pdf/section-records.js';
+import { drawExceptions, drawFindings, drawUpgrades, drawNodeChecks } from './pdf/section-records.js';
 import { drawCoverage, drawExecutiveSummary } from './pdf/section-summary.js';
 import type { ArtifactDigest, ReportModel } from './report-schema.js';
 import { loadReportTemplates, type ReportTemplates, type SectionId } from './report-templates.js';
@@ -27,6 +27,7 @@ const DRAWERS: Readonly<Record<SectionId, SectionDrawer>> = {
   findings: drawFindings,
   exceptions: drawExceptions,
   upgrades: drawUpgrades,
+  node_checks: drawNodeChecks,
   controls: drawControls,
   methodology: drawMethodology,
   evidence: drawEvidence,

@@ -114,6 +114,21 @@ export const ReportDocumentSchema = Type.Object(
     findings: Type.Object({ opened: Type.Array(FindingSchema), closed: Type.Array(FindingSchema), statistics: Statistics }),
     exceptions: Type.Array(ExceptionSchema, { description: 'exceptions in force at any moment of the period' }),
     upgrades: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'recorded upgrade runs in the period' }),
+    nodeChecks: Type.Object(
+      {
+        schedule: Nullable(Type.String()),
+        ran: Type.Integer({ minimum: 0 }),
+        succeeded: Type.Integer({ minimum: 0 }),
+        partial: Type.Integer({ minimum: 0 }),
+        failed: Type.Integer({ minimum: 0 }),
+        lastFinishedAt: Nullable(DateTime),
+        poolsCompared: Type.Integer({ minimum: 0, description: 'pool results of the last completed check in the period' }),
+        unreachable: Type.Array(Type.Object({ clusterId: Type.String(), checks: Type.Integer({ minimum: 1 }), lastError: Nullable(Type.String()) }), {
+          description: 'clusters whose API server a check in the period could not read (at most 200)',
+        }),
+      },
+      { description: 'the node-level cross-check (pool image per ARM vs node labels) in the period; its node_mismatch findings are among the findings' },
+    ),
     controls: Type.Array(
       Type.Object({ framework: Type.String(), control: Type.String(), title: Type.String(), requirement: Type.String(), sections: Type.Array(Type.String()) }),
     ),

@@ -23,6 +23,7 @@ export const SECTION_IDS = [
   'findings',
   'exceptions',
   'upgrades',
+  'node_checks',
   'controls',
   'methodology',
   'evidence',
@@ -49,6 +50,7 @@ export const PLACEHOLDERS = [
   'armEndpoint',
   'azureCloud',
   'snapshotSchedule',
+  'nodeCheckSchedule',
   'defaultSlaDays',
   'statusDefinitions',
 ] as const;

@@ -14,11 +14,13 @@ import { recordLedgerStart, recordSnapshot } from '../evidence/snapshot-evidence
 import { syncFindingEvidence } from '../evidence/finding-evidence.js';
 import { createEvidenceService } from './evidence-service.js';
 import { createReportService } from './report-service.js';
+import { createNodeCheckService } from './node-check-service.js';
 import { workerProducer } from './report-production.js';
 import { createUpgradeService } from './upgrade-service.js';
 import { createUpgradeRunner } from './upgrade-runner.js';
 import { createUpgradeEvidence } from './upgrade-evidence.js';
-import { DEFAULT_RETRY_POLICY } from '../azure/retry.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../azure/retry.js';
+import { KUBERNETES_RETRY_POLICY, openClusterApi } from '../azure/cluster-api.js';
 import { createQuestionnaireService, loadQuestionnaire } from './questionnaire-service.js';
 import { createReportRepository } from '../store/report-repository.js';
 import { loadReportTemplates } from '../reports/report-templates.js';
@@ -43,7 +45,9 @@ export interface CreateServicesOptions {
    */
   readonly recordFindingsAfterSnapshot?: boolean;
   /** Upgrade runner pacing (tests run the emulator's upgrades in milliseconds). */
-  readonly upgradeOptions?: { readonly updateIntervalInMs?: number; readonly poolDeadlineInMs?: number };
+  readonly upgradeOptions?: { readonly updateIntervalInMs?: number; readonly poolDeadlineInMs?: number; readonly nodeSettleTimeoutInMs?: number };
+  /** Retries of reads from each cluster's own API server (default: azure/cluster-api.ts KUBERNETES_RETRY_POLICY). */
+  readonly kubernetesRetryPolicy?: RetryPolicy;
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -53,7 +57,7 @@ export function createServices(options: CreateServicesOptions) {
   const { config, db, logger } = options;
   const now = options.now ?? (() => new Date());
   const read = createReadModel({ config, db, now });
-  const { snapshots, state, policies, policy, exceptions, findings, inventory, upgradeRepo } = read;
+  const { snapshots, state, policies, policy, exceptions, findings, inventory, upgradeRepo, nodeCheckRepo } = read;
   const evidenceRepo = createEvidenceRepository(db);
   const interrupted = completeInterruptedRotation(config.dataDir, config.evidenceOrigin, evidenceRepo);
   if (interrupted !== null) logger.warn({ rotation: interrupted }, 'an interrupted signing-key rotation was found at start');
@@ -72,6 +76,8 @@ export function createServices(options: CreateServicesOptions) {
   });
   const keys = createApiKeyRepository(db);
   const clients = options.clients ?? createArmClients(config, createArmCredential(config));
+  const kubernetesRetry = options.kubernetesRetryPolicy ?? KUBERNETES_RETRY_POLICY;
+  const clusterApi = (clusterId: string) => openClusterApi(clients, clusterId, { policy: kubernetesRetry, deadline: Date.now() + 2 * 60_000 }, now);
   const keyService = createKeyService({ db, keys, evidence: ledger, now });
   // Loaded (and validated) at start: a broken wording file fails start-up, not a report an auditor waits for.
   const templates = loadReportTemplates();
@@ -118,8 +124,23 @@ export function createServices(options: CreateServicesOptions) {
     retryPolicy,
     now,
     approvalTtlHours: 72,
+    clusterApi,
     // Only `serve` executes upgrades: elsewhere a run is stored and waits for it.
     wake: () => runnerStarted && upgradeRunner.wake(),
+  });
+  const nodeChecks = createNodeCheckService({
+    db,
+    repo: nodeCheckRepo,
+    state,
+    clusterApi,
+    clients,
+    retryPolicy,
+    evidence: ledger,
+    now,
+    owner: currentOwner(),
+    isOwnerAlive,
+    logger,
+    onCompleted: () => void recordFindings(),
   });
   const upgradeRunner = createUpgradeRunner({
     db,
@@ -133,9 +154,11 @@ export function createServices(options: CreateServicesOptions) {
     logger,
     snapshotAfter: (run) => snapshotService.runCluster(run.clusterId, 'upgrade', 'system'),
     expirePending: () => upgradeService.expirePending(),
+    clusterApi,
     ...options.upgradeOptions,
   });
   return {
+    nodeChecks,
     upgradeService,
     upgradeRepo,
     upgradeEvidence: createUpgradeEvidence({ db, ledger }),

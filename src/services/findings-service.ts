@@ -2,16 +2,19 @@ import { exceptionInForce, type ExceptionRecord } from '../domain/exceptions.js'
 import {
   hoursBetween,
   remediationStatistics,
+  nodeMismatchEpisodes,
   slaBreachEpisodes,
   type Episode,
+  type NodeCheckObservation,
   type FindingKind,
   type FindingState,
   type ImageRun,
 } from '../domain/findings.js';
-import { withClusterFields, type ClusterObservation, type PoolObservation, type StoredPoolObservation } from '../domain/inventory.js';
+import { parseClusterId, withClusterFields, type ClusterObservation, type PoolObservation, type StoredPoolObservation } from '../domain/inventory.js';
 import { selectorMatches, type Policy, type PoolIdentity, type Selector } from '../domain/policy.js';
 import { sha256Hex } from '../lib/canonical-json.js';
 import type { Db } from '../store/database.js';
+import type { NodeCheckRepository } from '../store/node-check-repository.js';
 import type { SnapshotRepository } from '../store/snapshot-repository.js';
 import { coverageGaps } from './coverage-gaps.js';
 import { identityOf, type createObservationHistory, type ObservationHistory } from './observation-history.js';
@@ -38,6 +41,8 @@ export interface FindingsDeps {
   readonly schedule: string | null;
   readonly now: () => Date;
   readonly history: ReturnType<typeof createObservationHistory>;
+  /** The node-level cross-check's results; absent, no node_mismatch findings are derived. */
+  readonly nodeChecks?: Pick<NodeCheckRepository, 'completedUpTo' | 'clustersWithMismatch' | 'resultsOfCluster'>;
 }
 
 /** Evaluates `work` the first time it is asked, then answers from memory. */
@@ -197,6 +202,55 @@ export function createFindingsService(deps: FindingsDeps) {
     return slaBreachEpisodes(derived.runs, ctx.atIso, from).map((episode) => toFinding(poolKey, identity, episode, ctx.exceptions, ctx.atIso));
   }
 
+  /**
+   * node_mismatch findings (CONTRACT.md): derived from the cross-check results of the clusters that ever disagreed.
+   * A pool is judged by each completed check in turn: its own result, or `unreachable` when the check could not read
+   * the cluster, or `absent` when the check no longer found it (deleted).
+   */
+  function nodeMismatchFindings(atIso: string, exceptions: ExceptionRecord[], scope: Selector | null): Finding[] {
+    if (deps.nodeChecks === undefined) return [];
+    const checks = deps.nodeChecks.completedUpTo(atIso);
+    const findings: Finding[] = [];
+    for (const clusterKey of deps.nodeChecks.clustersWithMismatch(atIso)) {
+      const rows = deps.nodeChecks.resultsOfCluster(clusterKey, atIso);
+      const byCheck = new Map<number, typeof rows>();
+      for (const row of rows) byCheck.set(row.checkId, [...(byCheck.get(row.checkId) ?? []), row]);
+      const mismatched = [...new Set(rows.filter((row) => row.verdict === 'mismatch').map((row) => row.poolName!))];
+      for (const poolName of mismatched) {
+        const first = rows.find((row) => row.poolName === poolName && row.verdict === 'mismatch')!;
+        const observations: NodeCheckObservation[] = checks
+          .filter((check) => check.id >= first.checkId)
+          .map((check) => {
+            const ofCheck = byCheck.get(check.id) ?? [];
+            const own = ofCheck.find((row) => row.poolName === poolName);
+            const verdict = own?.verdict ?? (ofCheck.some((row) => row.poolName === null && row.verdict === 'unreachable') ? 'unreachable' : 'absent');
+            return { checkId: check.id, at: check.finishedAt, verdict, poolVersion: own?.poolVersion ?? null, nodeVersions: own?.nodeVersions ?? {} };
+          });
+        const cluster = parseClusterId(first.clusterId);
+        // Judged by what the check knows of the pool: its ids (cluster and pool tags are not part of its results).
+        const identity: PoolIdentity = { subscriptionId: first.subscriptionId, resourceGroup: cluster?.resourceGroup ?? '', clusterId: first.clusterId, clusterName: cluster?.name ?? '', poolName, mode: null, clusterTags: {}, poolTags: {} };
+        if (scope !== null && !selectorMatches(scope, identity)) continue;
+        for (const episode of nodeMismatchEpisodes(observations)) {
+          const exceptionId = episode.closedAt === null ? exceptionInForce(exceptions, identity, atIso) : null;
+          findings.push({
+            id: findingId('node_mismatch', `${clusterKey}/agentpools/${poolName.toLowerCase()}`, episode.firstCheckId),
+            kind: 'node_mismatch',
+            state: episode.resolution ?? (exceptionId !== null ? 'risk_accepted' : 'open'),
+            clusterId: first.clusterId,
+            poolName,
+            subscriptionId: first.subscriptionId,
+            openedAt: episode.openedAt,
+            closedAt: episode.closedAt,
+            timeToRemediateHours: episode.resolution === 'remediated' ? hoursBetween(episode.openedAt, episode.closedAt!) : null,
+            exceptionId,
+            detail: { poolVersion: episode.poolVersion, nodeVersionsAtOpen: episode.nodeVersionsAtOpen, nodeVersionsAtClose: episode.nodeVersionsAtClose, firstCheckId: episode.firstCheckId },
+          });
+        }
+      }
+    }
+    return findings;
+  }
+
   return {
     /** The service clock (findings are evaluated at now unless asked for another moment). */
     now: deps.now,
@@ -245,6 +299,7 @@ export function createFindingsService(deps: FindingsDeps) {
           detail: gap.detail,
         });
       }
+      findings.push(...nodeMismatchFindings(ctx.atIso, ctx.exceptions, scope));
       return findings.sort((a, b) => (a.openedAt === b.openedAt ? a.id.localeCompare(b.id) : a.openedAt < b.openedAt ? 1 : -1));
     },
 

@@ -6,6 +6,7 @@ import { createPolicyRepository, policyInForce } from '../store/policy-repositor
 import { createSnapshotRepository } from '../store/snapshot-repository.js';
 import { createStateRepository } from '../store/state-repository.js';
 import { createUpgradeRepository } from '../store/upgrade-repository.js';
+import { createNodeCheckRepository } from '../store/node-check-repository.js';
 import { createFindingsService } from './findings-service.js';
 import { createInventoryService } from './inventory-service.js';
 import { createObservationHistory } from './observation-history.js';
@@ -31,9 +32,26 @@ export function createReadModel(options: { config: Config; db: Db; now: () => Da
   let versions = policies.list();
   const policyAt = (at: string): Policy => policyInForce(versions, at)?.policy ?? policy;
   const history = createObservationHistory(db);
-  const findings = createFindingsService({ db, snapshots, exceptions, policyAt, schedule: config.snapshotCron, now, history });
+  const nodeCheckRepo = createNodeCheckRepository(db);
+  const findings = createFindingsService({ db, snapshots, exceptions, policyAt, schedule: config.snapshotCron, now, history, nodeChecks: nodeCheckRepo });
   const inventory = createInventoryService({ history, snapshots, state, policyAt, exceptions, findings, now });
   const upgradeRepo = createUpgradeRepository(db);
+  const postchecksOf = db.prepare(`SELECT body FROM evidence_entries WHERE subject = ? AND kind = 'upgrade_postchecks' ORDER BY seq DESC LIMIT 1`);
+  /** What a run's post-checks recorded of its nodes (the report's upgrade table; the certificate has the full list). */
+  const nodeEvidenceOf = (runId: string) => {
+    const row = postchecksOf.get(runId) as { body: string } | undefined;
+    if (row === undefined) return null;
+    const checks = (JSON.parse(row.body) as { checks?: { name: string; ok: boolean; nodes?: { ready: boolean }[]; newlyUnhealthy?: unknown[]; error?: string }[] }).checks ?? [];
+    const unreachable = checks.find((c) => c.name === 'kubernetes_api');
+    const nodeLists = checks.filter((c) => c.name.startsWith('nodes:'));
+    if (unreachable === undefined && nodeLists.length === 0) return null;
+    return {
+      reachable: unreachable === undefined,
+      nodes: nodeLists.reduce((n, c) => n + (c.nodes?.length ?? 0), 0),
+      nodesReadyOnTarget: nodeLists.filter((c) => c.ok).reduce((n, c) => n + (c.nodes?.length ?? 0), 0),
+      podsLeftUnhealthy: checks.filter((c) => c.name.startsWith('pods:')).reduce((n, c) => n + (c.newlyUnhealthy?.length ?? 0), 0),
+    };
+  };
   /** Everything a report's model is built from, but its wording. */
   const reportSources: Omit<ReportBuilderDeps, 'templates'> = {
     db,
@@ -42,7 +60,8 @@ export function createReadModel(options: { config: Config; db: Db; now: () => Da
     findings,
     exceptions,
     policyVersions: () => policies.list(),
-    upgradeRuns: (from, to) => upgradeRepo.list(null, 10_000, { from, to }).reverse().map(toRunResponse),
+    upgradeRuns: (from, to) => upgradeRepo.list(null, 10_000, { from, to }).reverse().map((run) => ({ ...toRunResponse(run), nodeEvidence: nodeEvidenceOf(run.id) })),
+    nodeCheckSummary: (from, to) => nodeCheckRepo.summary(from, to),
   };
   return {
     snapshots,
@@ -54,6 +73,7 @@ export function createReadModel(options: { config: Config; db: Db; now: () => Da
     findings,
     inventory,
     upgradeRepo,
+    nodeCheckRepo,
     reportSources,
     /** Re-reads the recorded policy versions (after recording one). */
     refreshPolicies: () => {

@@ -26,13 +26,15 @@ export const POPULATION_COLUMNS = ['date', 'evaluatedAt', 'subscriptionId', 'clu
 
 export interface ReportBuilderDeps {
   readonly db: Db;
-  readonly config: Pick<Config, 'armEndpoint' | 'azureCloud' | 'subscriptions' | 'snapshotCron' | 'patchSlaDays' | 'demo'>;
+  readonly config: Pick<Config, 'armEndpoint' | 'azureCloud' | 'subscriptions' | 'snapshotCron' | 'nodeCheckCron' | 'patchSlaDays' | 'demo'>;
   readonly inventory: Pick<InventoryService, 'evaluateAcross' | 'scopeSelector'>;
   readonly findings: Pick<FindingsService, 'all' | 'openFindingIds'>;
   readonly exceptions: { all(): ExceptionRecord[] };
   readonly policyVersions: () => PolicyVersion[];
   /** Recorded upgrade runs active in a window (created before `to`, not finished before `from`). */
   readonly upgradeRuns?: (from: string, to: string) => Record<string, unknown>[];
+  /** The node-level cross-check in a window (store/node-check-repository.ts `summary`). */
+  readonly nodeCheckSummary?: (from: string, to: string) => Omit<ReportHeader['nodeChecks'], 'schedule'>;
   readonly templates: ReportTemplates;
 }
 
@@ -130,6 +132,7 @@ export async function buildReportModel(deps: ReportBuilderDeps, build: ReportBui
     findings: { opened, closed, statistics },
     exceptions,
     upgrades: (deps.upgradeRuns?.(build.period.from, build.period.to) ?? []).filter((run) => inScopeClusters.has(String(run.clusterId).toLowerCase())),
+    nodeChecks: nodeChecksIn(deps, build.period, inScopeClusters),
     controls: deps.templates.controls.map((control) => ({ ...control, sections: [...control.sections] })),
     methodology: {
       snapshotSchedule: deps.config.snapshotCron,
@@ -239,6 +242,12 @@ function summariseLastDay(deps: ReportBuilderDeps, pools: readonly Evaluation[],
     clusters: [...byCluster.values()].sort((a, b) => a.clusterId.localeCompare(b.clusterId)).map((c) => ({ ...c, compliancePercent: compliancePercentages(c.counts).compliancePercent })),
     covered: (record: ExceptionRecord) => identities.some((identity) => exceptionCovers(record.scope, identity)),
   };
+}
+
+/** The cross-check's runs in the period; the unreachable clusters limited to those in scope. */
+function nodeChecksIn(deps: ReportBuilderDeps, period: ReportPeriod, inScope: ReadonlySet<string>): ReportHeader['nodeChecks'] {
+  const summary = deps.nodeCheckSummary?.(period.from, period.to) ?? { ran: 0, succeeded: 0, partial: 0, failed: 0, lastFinishedAt: null, poolsCompared: 0, unreachable: [] };
+  return { schedule: deps.config.nodeCheckCron, ...summary, unreachable: summary.unreachable.filter((c) => inScope.has(c.clusterId.toLowerCase())).slice(0, 200) };
 }
 
 /** Exceptions approved and in force at some moment of the period, for pools in scope; each as it stood at period end. */

@@ -3,6 +3,8 @@ import type { ArmClients } from '../azure/arm-clients.js';
 import { abortPoolOperation, pollOnce, resumeNodeImageUpgrade, submitNodeImageUpgrade, type UpgradePoller } from '../azure/node-image-upgrade.js';
 import { classifyArmError, type RetryPolicy } from '../azure/retry.js';
 import { readPool, readUpgradeTarget } from '../azure/upgrade-target.js';
+import type { ClusterApi } from '../azure/cluster-api.js';
+import { newlyUnhealthy, nodesOfPool, nodesSettled, nodeTransitions, unhealthyPods, type NodeFact } from '../domain/node-evidence.js';
 import { installedMeetsTarget, type ObservedPool } from '../domain/upgrade.js';
 import type { EvidenceSink } from '../evidence/ledger.js';
 import { writeTransaction, type Db } from '../store/database.js';
@@ -25,6 +27,10 @@ export interface UpgradeRunnerDeps {
   readonly updateIntervalInMs?: number;
   /** The longest one pool may take before the run gives up waiting (it is then recorded failed, never succeeded). */
   readonly poolDeadlineInMs?: number;
+  /** Opens the cluster's own Kubernetes API; absent, runs are evidenced from ARM alone. */
+  readonly clusterApi?: (clusterId: string) => Promise<ClusterApi>;
+  /** After ARM reports a pool done, how long its nodes may take to be Ready on the target image (default 10 min). */
+  readonly nodeSettleTimeoutInMs?: number;
 }
 
 type Outcome = { status: 'succeeded' | 'failed' | 'aborted' | 'blocked'; error?: { code: string; message: string } };
@@ -82,7 +88,7 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
     await finish(run, outcome);
   }
 
-  async function upgradePool(run: UpgradeRunRecord, pool: UpgradePoolRecord): Promise<Outcome | 'stopped'> {
+  async function upgradePool(run: UpgradeRunRecord, pool: UpgradePoolRecord, watchNodes = nodeWatcher(run, pool.poolName)): Promise<Outcome | 'stopped'> {
     let poller: UpgradePoller | null = null;
     let derivedFrom: 'poller' | 'resource_state' = 'poller';
     if (pool.pollerState === null) {
@@ -101,6 +107,8 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
           deps.repo.updatePool(run.id, pool.position, { status: 'running' }),
         );
       } else {
+        // The nodes as they stand before Azure touches them: the baseline of every transition recorded after.
+        await watchNodes();
         const submission = await submitNodeImageUpgrade(deps.clients, run.clusterId, pool.poolName, { updateIntervalInMs: interval });
         if (submission.kind === 'blocked_by_azure') {
           const error = { code: submission.code, message: submission.message };
@@ -109,7 +117,7 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
           );
           return { status: 'blocked', error };
         }
-        if (submission.kind === 'already_current') return upgradePool(run, { ...pool, pollerState: null });
+        if (submission.kind === 'already_current') return upgradePool(run, { ...pool, pollerState: null }, watchNodes);
         poller = submission.poller;
         record(run, 'submitted', { poolName: pool.poolName, operationId: submission.operationId, operationUrl: submission.operationUrl, requestId: submission.requestId, targetImage: pool.targetImage }, () =>
           deps.repo.updatePool(run.id, pool.position, { status: 'running', pollerState: submission.pollerState, operationId: submission.operationId, submittedAt: deps.now().toISOString() }),
@@ -124,13 +132,13 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
       }
     }
     deps.evidence.checkpoint();
-    const waited = await waitFor(run, pool, poller);
+    const waited = await waitFor(run, pool, poller, watchNodes);
     if (waited === 'stopped') return 'stopped';
     return confirm(run, pool, waited, derivedFrom);
   }
 
   /** Polls until Azure says the operation ended (or, without a usable poller, until the pool's state does). */
-  async function waitFor(run: UpgradeRunRecord, pool: UpgradePoolRecord, initial: UpgradePoller | null) {
+  async function waitFor(run: UpgradeRunRecord, pool: UpgradePoolRecord, initial: UpgradePoller | null, watchNodes: () => Promise<void>) {
     let poller = initial;
     const deadline = Date.now() + (deps.poolDeadlineInMs ?? 6 * 3_600_000);
     let lastState: string | null = null;
@@ -138,6 +146,7 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
     let abortSent = false;
     for (;;) {
       if (stopping) return 'stopped' as const;
+      await watchNodes();
       if (Date.now() > deadline) return { terminal: 'timeout' as const, error: { code: 'UpgradeTimedOut', message: 'the pool did not finish within the run deadline' } };
       if (!abortSent && deps.repo.get(run.id)!.abortRequestedBy !== null) {
         abortSent = true;
@@ -204,6 +213,82 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
     return { status: 'failed', error };
   }
 
+  /**
+   * Records what the pool's nodes do while Azure upgrades it: their list at the first look, then every transition
+   * (surge node added, cordoned, Ready, removed, new image label). An API server that cannot be read is recorded
+   * once and then left alone: node evidence is extra, the run never depends on it.
+   */
+  function nodeWatcher(run: UpgradeRunRecord, poolName: string): () => Promise<void> {
+    let api: ClusterApi | null = null;
+    let unreadable = deps.clusterApi === undefined;
+    let last: readonly NodeFact[] | null = null;
+    return async () => {
+      if (unreadable) return;
+      try {
+        api ??= await deps.clusterApi!(run.clusterId);
+        const nodes = await api.poolNodes(poolName);
+        if (last === null) record(run, 'progress', { poolName, nodes: nodes.map(nodeSummary) });
+        else {
+          const transitions = nodeTransitions(last, nodes);
+          if (transitions.length > 0) record(run, 'progress', { poolName, nodeTransitions: transitions });
+        }
+        last = nodes;
+      } catch (error) {
+        unreadable = true;
+        record(run, 'progress', { poolName, kubernetesApi: { reachable: false, error: (error as Error).message, note: 'node transitions are not recorded for this pool' } });
+      }
+    };
+  }
+
+  /**
+   * For each upgraded pool: waits (bounded) until every node is Ready, schedulable and on the target image, and
+   * records the node list; then compares the pods left Pending or crash-looping with those before the run.
+   */
+  async function nodePostchecks(run: UpgradeRunRecord): Promise<Record<string, unknown>[]> {
+    if (deps.clusterApi === undefined) return [];
+    const unreachable = (error: unknown) => ({ name: 'kubernetes_api', ok: true, reachable: false, error: (error as Error).message, note: 'node-level post-checks skipped; ARM alone confirms the run' });
+    let api: ClusterApi;
+    try {
+      api = await deps.clusterApi(run.clusterId);
+    } catch (error) {
+      return [unreachable(error)];
+    }
+    const upgraded = run.pools.filter((pool) => pool.status === 'succeeded');
+    const checks: Record<string, unknown>[] = [];
+    const settleBy = Date.now() + (deps.nodeSettleTimeoutInMs ?? 10 * 60_000);
+    try {
+      for (const pool of upgraded) {
+        const started = Date.now();
+        let nodes = await api.poolNodes(pool.poolName);
+        let settled = nodesSettled(nodes, pool.targetImage);
+        while (!settled.settled && Date.now() < settleBy && !stopping) {
+          await sleep(Math.min(interval, 5_000));
+          nodes = await api.poolNodes(pool.poolName);
+          settled = nodesSettled(nodes, pool.targetImage);
+        }
+        checks.push({
+          name: `nodes:${pool.poolName}`,
+          ok: settled.settled,
+          target: pool.targetImage,
+          waitedSeconds: Math.round((Date.now() - started) / 100) / 10,
+          nodes: nodes.map(nodeSummary),
+          stragglers: settled.stragglers,
+          ...(settled.settled ? {} : { note: `not every node was Ready on the target image within ${Math.round((deps.nodeSettleTimeoutInMs ?? 600_000) / 1000)} s` }),
+        });
+      }
+      const view = await api.read();
+      for (const pool of upgraded) {
+        const before = (run.prechecks.find((check) => check.name === `unhealthy_pods_before:${pool.poolName}`)?.observed.pods ?? []) as { namespace: string; name: string }[];
+        const after = unhealthyPods(view, new Set(nodesOfPool(view, pool.poolName).map((node) => node.name)));
+        const caused = newlyUnhealthy(before, after);
+        checks.push({ name: `pods:${pool.poolName}`, ok: caused.length === 0, unhealthyBefore: before.length, unhealthyAfter: after, newlyUnhealthy: caused });
+      }
+    } catch (error) {
+      checks.push(unreachable(error));
+    }
+    return checks;
+  }
+
   /** Node-image-only, proven: every upgraded pool on (at least) its target image, no Kubernetes version changed. */
   async function postchecks(run: UpgradeRunRecord): Promise<Outcome> {
     const target = await readUpgradeTarget(deps.clients, run.clusterId, retry());
@@ -217,9 +302,10 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
         checks.push({ name: `image:${pool.poolName}`, ok: installedMeetsTarget(now?.nodeImageVersion ?? null, pool.targetImage) && now?.provisioningState === 'Succeeded', target: pool.targetImage, installed: now?.nodeImageVersion ?? null, provisioningState: now?.provisioningState ?? null });
       }
     }
-    const failed = checks.filter((check) => !check.ok);
-    record(run, 'postchecks', { passed: failed.length === 0, checks });
-    return failed.length === 0 ? { status: 'succeeded' } : { status: 'failed', error: { code: 'postcheck_failed', message: `post-checks failed: ${failed.map((c) => c.name).join(', ')}` } };
+    const allChecks: Record<string, unknown>[] = [...checks, ...(await nodePostchecks(run))];
+    const failed = allChecks.filter((check) => !check.ok);
+    record(run, 'postchecks', { passed: failed.length === 0, checks: allChecks });
+    return failed.length === 0 ? { status: 'succeeded' } : { status: 'failed', error: { code: 'postcheck_failed', message: `post-checks failed: ${failed.map((c) => String(c.name)).join(', ')}` } };
   }
 
   async function finish(run: UpgradeRunRecord, outcome: Outcome): Promise<void> {
@@ -272,4 +358,9 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
       while (inFlight.size > 0) await Promise.all(inFlight.values());
     },
   };
+}
+
+/** A node as the evidence lists it. */
+function nodeSummary(node: NodeFact) {
+  return { name: node.name, ready: node.ready, notReadyReason: node.notReadyReason, cordoned: node.unschedulable, image: node.imageVersion, kubeletVersion: node.kubeletVersion };
 }

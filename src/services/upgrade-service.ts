@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import { readUpgradeTarget, type UpgradeTarget } from '../azure/upgrade-target.js';
 import type { ArmClients } from '../azure/arm-clients.js';
+import type { ClusterApi } from '../azure/cluster-api.js';
+import { nodePrechecks, unreachableCheck } from '../domain/node-evidence.js';
 import type { RetryPolicy } from '../azure/retry.js';
 import { conflict, DomainError, invalidInput, notFound } from '../domain/errors.js';
 import { clusterKey, parseClusterId } from '../domain/inventory.js';
@@ -37,6 +39,8 @@ export interface UpgradeServiceDeps {
   readonly approvalTtlHours: number;
   /** Tells the runner there is work. */
   readonly wake: () => void;
+  /** Opens the cluster's own Kubernetes API (azure/cluster-api.ts); absent, node-level pre-checks are not made. */
+  readonly clusterApi?: (clusterId: string) => Promise<ClusterApi>;
 }
 
 export interface Plan {
@@ -85,12 +89,32 @@ export function createUpgradeService(deps: UpgradeServiceDeps) {
     }));
     const rules = upgradeRulesFor(deps.policy(), identities);
     const window = maintenanceWindowAt(target.maintenance, deps.now());
-    const checks = prechecks({ cluster: target.cluster, requestedPools: request.pools, window, rules, overrideWindow: request.overrideWindow }, planned);
+    const checks = [
+      ...prechecks({ cluster: target.cluster, requestedPools: request.pools, window, rules, overrideWindow: request.overrideWindow }, planned),
+      ...(await nodeLevelPrechecks(target, planned)),
+    ];
     const blocks = checks.filter((check) => check.verdict === 'block');
     const overridden = blocks.length > 0 && request.overrideBlocks !== undefined;
     const finalChecks = overridden ? [...checks, { name: 'override_blocks', verdict: 'warn' as const, observed: { reason: request.overrideBlocks!.reason, overridden: blocks.map((b) => b.name) } }] : checks;
     const status: RunStatus = blocks.length > 0 && !overridden ? 'blocked' : rules.requireApproval ? 'pending_approval' : 'queued';
     return { clusterId: target.cluster.id, status, pools: planned, prechecks: finalChecks, target };
+  }
+
+  /** What each pool's nodes and workloads say, from the cluster's own API; an unreachable one is recorded, not fatal. */
+  async function nodeLevelPrechecks(target: UpgradeTarget, planned: readonly PlannedPool[]): Promise<Precheck[]> {
+    if (deps.clusterApi === undefined) return [];
+    let view;
+    try {
+      view = await (await deps.clusterApi(target.cluster.id)).read();
+    } catch (error) {
+      return [unreachableCheck((error as Error).message)];
+    }
+    const checks: Precheck[] = [{ name: 'kubernetes_api', verdict: 'ok', observed: { reachable: true, readAt: view.readAt, nodes: view.nodes.length, pods: view.pods.length, podDisruptionBudgets: view.pdbs.length } }];
+    for (const plan of planned) {
+      if (plan.status !== 'pending') continue;
+      checks.push(...nodePrechecks(target.cluster.pools.find((pool) => pool.name === plan.poolName)!, view));
+    }
+    return checks;
   }
 
   return {

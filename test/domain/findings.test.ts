@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Drift } from '../../src/domain/drift.js';
-import { remediationStatistics, slaBreachEpisodes, type ImageRun } from '../../src/domain/findings.js';
+import { nodeMismatchEpisodes, remediationStatistics, slaBreachEpisodes, type ImageRun, type NodeCheckObservation } from '../../src/domain/findings.js';
 
 const drift = (status: Drift['status'], breachAt: string | null): Drift => ({
   imageFamily: 'F',
@@ -106,5 +106,24 @@ describe('remediationStatistics', () => {
     expect(remediationStatistics([])).toEqual({ mean: null, p90: null });
     expect(remediationStatistics([10, 20, 30, 40, 50, 60, 70, 80, 90, 100])).toEqual({ mean: 55, p90: 90 });
     expect(remediationStatistics([1.25])).toEqual({ mean: 1.3, p90: 1.3 });
+  });
+});
+
+describe('node_mismatch episodes', () => {
+  const at = (day: number) => `2026-10-${String(day).padStart(2, '0')}T03:30:00.000Z`;
+  const seen = (checkId: number, verdict: NodeCheckObservation['verdict'], nodeVersions: Record<string, number> = {}): NodeCheckObservation => ({ checkId, at: at(checkId), verdict, poolVersion: 'v2', nodeVersions });
+
+  it('opens at the first disagreeing check, survives checks that cannot judge, and is remediated by agreement', () => {
+    expect(nodeMismatchEpisodes([seen(1, 'match'), seen(2, 'mismatch', { v1: 3 }), seen(3, 'unreachable'), seen(4, 'skipped'), seen(5, 'no_nodes'), seen(6, 'mismatch', { v1: 1, v2: 2 }), seen(7, 'match', { v2: 3 })])).toEqual([
+      { firstCheckId: 2, openedAt: at(2), closedAt: at(7), resolution: 'remediated', poolVersion: 'v2', nodeVersionsAtOpen: { v1: 3 }, nodeVersionsAtClose: { v2: 3 } },
+    ]);
+  });
+
+  it('retires an episode when the pool is gone, stays open while it lasts, and starts a new episode on a new disagreement', () => {
+    expect(nodeMismatchEpisodes([seen(1, 'mismatch'), seen(2, 'absent'), seen(3, 'mismatch')]).map((e) => [e.firstCheckId, e.resolution, e.closedAt])).toEqual([
+      [1, 'retired', at(2)],
+      [3, null, null],
+    ]);
+    expect(nodeMismatchEpisodes([seen(1, 'match'), seen(2, 'absent')])).toEqual([]);
   });
 });

@@ -174,6 +174,7 @@ export function fixtureReportModel(options: FixtureOptions = {}): ReportModel {
       },
     ],
     upgrades: [],
+    nodeChecks: { schedule: '30 3 * * *', ran: 30, succeeded: 29, partial: 1, failed: 0, lastFinishedAt: '2024-11-30T03:31:02.000Z', poolsCompared: 3, unreachable: [{ clusterId: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-private/providers/Microsoft.ContainerService/managedClusters/aks-private`, checks: 1, lastError: 'connect ECONNREFUSED' }] },
     controls: [
       { framework: 'PCI DSS v4.0.1', control: '6.3.3', title: 'Security patches installed within one month of release', requirement: 'Critical patches within one month.', sections: ['executive_summary', 'attention'] },
     ],

@@ -30,6 +30,7 @@ export function placeholderValues(header: ReportHeader, templates: ReportTemplat
     armEndpoint: header.dataSource.armEndpoint,
     azureCloud: header.dataSource.azureCloud,
     snapshotSchedule: header.methodology.snapshotSchedule ?? NONE,
+    nodeCheckSchedule: header.nodeChecks.schedule ?? 'off',
     defaultSlaDays: String(header.methodology.defaultSlaDays),
     statusDefinitions: Object.entries(definitions)
       .map(([status, text]) => `${status}: ${text}`)

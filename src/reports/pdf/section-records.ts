@@ -114,6 +114,14 @@ function poolsText(pools: unknown): string {
   return pools.map((p: unknown) => (typeof p === 'object' && p !== null && 'poolName' in p ? formatValue((p as { poolName: unknown }).poolName) : formatValue(p))).join(', ') || NONE;
 }
 
+/** A run's node-level post-check in a few words: how many nodes ended Ready on the target image. */
+function nodesText(evidence: unknown): string {
+  if (typeof evidence !== 'object' || evidence === null) return NONE;
+  const e = evidence as { reachable?: boolean; nodes?: number; nodesReadyOnTarget?: number; podsLeftUnhealthy?: number };
+  if (e.reachable === false) return 'API server not readable';
+  return `${e.nodesReadyOnTarget ?? 0}/${e.nodes ?? 0} Ready on target${e.podsLeftUnhealthy ? `, ${e.podsLeftUnhealthy} pods unhealthy` : ''}`;
+}
+
 export async function drawUpgrades(context: SectionContext): Promise<void> {
   const { doc, header, section } = context;
   heading(doc, context.number, section.title);
@@ -124,15 +132,40 @@ export async function drawUpgrades(context: SectionContext): Promise<void> {
   templateText(context, 'intro');
   await drawTable(
     doc,
-    [{ header: 'Run', width: 1.6 }, { header: 'Status', width: 0.9 }, { header: 'Cluster', width: 1.6 }, { header: 'Pools', width: 2 }, { header: 'Requested by', width: 1 }, { header: 'Finished', width: 1.2 }],
+    [{ header: 'Run', width: 1.6 }, { header: 'Status', width: 0.9 }, { header: 'Cluster', width: 1.4 }, { header: 'Pools', width: 1.6 }, { header: 'Nodes after', width: 1.2 }, { header: 'Requested by', width: 1 }, { header: 'Finished', width: 1.2 }],
     header.upgrades.map((run) => [
       formatValue(run['runId'] ?? run['id']),
       formatValue(run['status']),
       typeof run['clusterId'] === 'string' ? resourceName(run['clusterId']) : formatValue(run['cluster'] ?? run['clusterName']),
       poolsText(run['pools']),
+      nodesText(run['nodeEvidence']),
       formatValue(run['requestedBy']),
       typeof run['finishedAt'] === 'string' ? formatInstant(run['finishedAt']) : NONE,
     ]),
+    { onPageBreak: context.relieve },
+  );
+}
+
+export async function drawNodeChecks(context: SectionContext): Promise<void> {
+  const { doc, header, section } = context;
+  const checks = header.nodeChecks;
+  heading(doc, context.number, section.title);
+  if (checks.ran === 0) {
+    templateText(context, 'none');
+    return;
+  }
+  templateText(context, 'intro');
+  await drawTable(
+    doc,
+    [{ header: 'Checks run', width: 1 }, { header: 'Succeeded', width: 1 }, { header: 'Partial', width: 1 }, { header: 'Failed', width: 1 }, { header: 'Last completed', width: 1.6 }, { header: 'Pools compared (last)', width: 1.4 }],
+    [[formatValue(checks.ran), formatValue(checks.succeeded), formatValue(checks.partial), formatValue(checks.failed), checks.lastFinishedAt === null ? NONE : formatInstant(checks.lastFinishedAt), formatValue(checks.poolsCompared)]],
+    { onPageBreak: context.relieve },
+  );
+  if (checks.unreachable.length === 0) return;
+  await drawTable(
+    doc,
+    [{ header: 'API server not readable', width: 2 }, { header: 'Checks', width: 0.6 }, { header: 'Last error', width: 3 }],
+    checks.unreachable.map((cluster) => [resourceName(cluster.clusterId), formatValue(cluster.checks), cluster.lastError ?? NONE]),
     { onPageBreak: context.relieve },
   );
 }
