@@ -40,6 +40,8 @@ export async function runDemo(): Promise<void> {
     const url = await waitForListening(service);
     const keys = createDemoKeys(config);
     const snapshot = await takeFirstSnapshot(url, keys.operator);
+    // The node-level cross-check too, so node evidence is there from the start (it runs in the background).
+    const nodeCheck = (await (await fetch(`${url}/api/v1/node-checks`, { method: 'POST', headers: { authorization: `Bearer ${keys.operator}` } })).json()) as { id: number };
     writeFileSync(join(config.dataDir, 'demo.json'), `${JSON.stringify({ url, keys }, null, 2)}\n`, { mode: 0o600 });
     chmodSync(join(config.dataDir, 'demo.json'), 0o600);
     process.stdout.write(
@@ -49,6 +51,7 @@ export async function runDemo(): Promise<void> {
         `  service:   ${url}`,
         `  emulator:  ${emulator.url}`,
         `  snapshot:  #${snapshot.id} ${snapshot.status} (${snapshot.poolCount ?? 0} pools in ${snapshot.clusterCount ?? 0} clusters)`,
+        `  node check: #${nodeCheck.id} started (GET /api/v1/node-checks/${nodeCheck.id})`,
         `  auditor key:  ${keys.auditor}`,
         `  operator key: ${keys.operator}`,
         `  admin key:    ${keys.admin}`,

@@ -46,7 +46,7 @@ export async function octoberOnRecord(extraClusters: ReturnType<typeof cluster>[
   const app = await buildApp({ services });
   const get = (url: string) => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${auditor}` } });
   const post = (url: string, payload: object) => app.inject({ method: 'POST', url, payload, headers: { authorization: `Bearer ${auditor}` } });
-  return { services, db, app, get, post, clock, env, config, clusterId: clusterId! };
+  return { services, db, app, get, post, clock, env, config, emulator, clusterId: clusterId! };
 }
 
 export async function pdfText(bytes: Buffer): Promise<string> {

@@ -131,4 +131,28 @@ describe('reports', () => {
     expect(hostileCells).toBeGreaterThan(0);
     await h.app.close();
   });
+
+  it('reports the node-level cross-check of the period: its runs, the clusters it could not read, and its node_mismatch findings', async () => {
+    const h = await octoberOnRecord();
+    h.clock.now = Date.parse('2026-10-21T03:30:00Z');
+    h.emulator.fleet.setNodeImageLabel(h.clusterId, 'system', `${UBUNTU}-202608.01.0`);
+    expect(await h.services.nodeChecks.run('schedule', 'system')).toMatchObject({ status: 'succeeded', mismatches: 1 });
+    h.clock.now = Date.parse('2026-10-22T03:30:00Z');
+    h.emulator.fleet.setApiServerReachable(h.clusterId, false);
+    expect(await h.services.nodeChecks.run('schedule', 'system')).toMatchObject({ status: 'partial', unreachable: 1 });
+    h.clock.now = Date.parse('2026-11-02T08:00:00Z');
+
+    const { id } = (await h.post('/api/v1/reports', { period: '2026-10' })).json() as { id: string };
+    expect((await h.services.reportService.completion(id)).status).toBe('ready');
+    const json = JSON.parse((await h.get(`/api/v1/reports/${id}/download?format=json`)).body) as Record<string, any>;
+    expect(json.nodeChecks).toMatchObject({ schedule: '30 3 * * *', ran: 2, succeeded: 1, partial: 1, failed: 0, lastFinishedAt: '2026-10-22T03:30:00.000Z', unreachable: [{ clusterId: h.clusterId, checks: 1 }] });
+    expect(json.nodeChecks.unreachable[0].lastError).toBeTruthy();
+    // The disagreement stays open through the check that could not judge it.
+    expect(json.findings.opened).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'node_mismatch', state: 'open', poolName: 'system', openedAt: '2026-10-21T03:30:00.000Z' })]));
+    const pdf = (await pdfText((await h.get(`/api/v1/reports/${id}/download?format=pdf`)).rawPayload)).replace(/\s+/g, ' ');
+    expect(pdf).toContain('Node-level cross-check');
+    expect(pdf).toContain('API server not readable');
+    expect(pdf).toContain('node_mismatch');
+    await h.app.close();
+  });
 });
