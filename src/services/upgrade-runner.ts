@@ -51,8 +51,16 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
   const stop = new AbortController();
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      stop.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      // The listener goes with the timer: a run polls for hours, and every sleep would otherwise leave one behind.
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        stop.signal.removeEventListener('abort', wake);
+        resolve();
+      }, ms);
+      stop.signal.addEventListener('abort', wake, { once: true });
     });
   const retry = () => ({ policy: deps.retryPolicy, deadline: deps.now().getTime() + 10 * 60_000 });
 
