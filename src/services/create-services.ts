@@ -15,6 +15,7 @@ import { syncFindingEvidence } from '../evidence/finding-evidence.js';
 import { createEvidenceService } from './evidence-service.js';
 import { createReportService } from './report-service.js';
 import { createNodeCheckService } from './node-check-service.js';
+import { createAccessRecorder } from './access-record.js';
 import { workerProducer } from './report-production.js';
 import { createUpgradeService } from './upgrade-service.js';
 import { createUpgradeRunner } from './upgrade-runner.js';
@@ -158,6 +159,7 @@ export function createServices(options: CreateServicesOptions) {
     ...options.upgradeOptions,
   });
   return {
+    recordAccess: createAccessRecorder(ledger),
     nodeChecks,
     upgradeService,
     upgradeRepo,

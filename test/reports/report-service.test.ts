@@ -155,4 +155,32 @@ describe('reports', () => {
     expect(pdf).toContain('node_mismatch');
     await h.app.close();
   });
+
+  it('records every download of a report and every export of evidence in the ledger: who, what, when', async () => {
+    const h = await octoberOnRecord();
+    const { id } = (await h.post('/api/v1/reports', { period: '2026-10' })).json() as { id: string };
+    const report = await h.services.reportService.completion(id);
+    const accesses = () => [...h.services.evidenceRepo.entries()].filter((e) => e.kind === 'report_downloaded' || e.kind === 'evidence_exported').map((e) => ({ kind: e.kind, subject: e.subject, actor: e.actor, body: JSON.parse(e.body) as Record<string, unknown> }));
+    expect(accesses()).toEqual([]);
+
+    const pdf = await h.get(`/api/v1/reports/${id}/download?format=pdf`);
+    expect(pdf.statusCode).toBe(200);
+    const sha = report.artifacts.find((a) => a.format === 'pdf')!.sha256;
+    // A conditional request the client already holds transfers nothing and records nothing.
+    const holder = h.services.keyService.create({ name: 'holder', role: 'auditor', expiresAt: null, actor: 'test' }).key;
+    const again = await h.app.inject({ method: 'GET', url: `/api/v1/reports/${id}/download?format=pdf`, headers: { authorization: `Bearer ${holder}`, 'if-none-match': `"${sha}"` } });
+    expect(again.statusCode).toBe(304);
+    expect((await h.get(`/api/v1/reports/${id}/population`)).statusCode).toBe(200);
+    expect((await h.get(`/api/v1/reports/${id}/sample?seed=audit-2026&size=5`)).statusCode).toBe(200);
+    expect((await h.get('/api/v1/evidence/export')).statusCode).toBe(200);
+
+    expect(accesses()).toEqual([
+      { kind: 'report_downloaded', subject: id, actor: 'key:auditor', body: { reportId: id, format: 'pdf', sha256: sha, bytes: report.artifacts.find((a) => a.format === 'pdf')!.bytes } },
+      { kind: 'report_downloaded', subject: id, actor: 'key:auditor', body: { reportId: id, format: 'population', sha256: report.population!.sha256, rows: report.population!.rows } },
+      { kind: 'report_downloaded', subject: id, actor: 'key:auditor', body: { reportId: id, format: 'sample', seed: 'audit-2026', size: 5, populationSha256: report.population!.sha256 } },
+      { kind: 'evidence_exported', subject: 'ledger', actor: 'key:auditor', body: { export: 'ledger', format: 'imagewarden-evidence-bundle' } },
+    ]);
+    expect(h.services.evidence.verify().intact).toBe(true);
+    await h.app.close();
+  });
 });

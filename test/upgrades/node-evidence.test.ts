@@ -99,6 +99,9 @@ describe('node-level evidence of an upgrade', () => {
     expect(certificate).toContain('Nodes after the upgrade');
     expect(certificate).toContain('1 of 1 pools with every node Ready on the target image');
     for (const node of nodes.nodes) expect(certificate).toContain(node.name);
+    // The export itself is evidence: who took the certificate, when.
+    const exports = [...h.services.evidenceRepo.entries()].filter((e) => e.kind === 'evidence_exported' && e.subject === `upgrade:${run.id}`);
+    expect(exports.map((e) => ({ actor: e.actor, body: JSON.parse(e.body) }))).toEqual([{ actor: 'key:auditor', body: { export: 'upgrade_run', runId: run.id, format: 'pdf' } }]);
   });
 
   it('refuses a run whose drain a PodDisruptionBudget would block, naming it, and lets an admin override it with a reason', async () => {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Readable } from 'node:stream';
 import Type from 'typebox';
 import { parseVerifierKey } from '../../evidence/signed-note.js';
+import type { AccessRecorder } from '../../services/access-record.js';
 import type { EvidenceService } from '../../services/evidence-service.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { DateTime, errorResponses, NoQuery, Nullable, PageQuery } from '../schemas/common.js';
@@ -39,6 +40,7 @@ const CheckpointSchema = Type.Object({
 
 export interface EvidenceRouteDeps {
   readonly evidence: EvidenceService;
+  readonly recordAccess: AccessRecorder;
 }
 
 export const evidenceRoutes =
@@ -59,11 +61,13 @@ export const evidenceRoutes =
         config: { access: 'auditor' },
         schema: { summary: 'A self-contained NDJSON bundle (keys, checkpoints, entries) for `imagewarden verify --bundle`', querystring: NoQuery, response: { 200: Type.Unsafe<Readable>({ type: 'string', description: 'NDJSON, one object per line' }), ...errorResponses } },
       },
-      async (_request, reply) =>
-        reply
+      async (request, reply) => {
+        deps.recordAccess({ kind: 'evidence_exported', subject: 'ledger', actor: request.principal!.actor, body: { export: 'ledger', format: 'imagewarden-evidence-bundle' } });
+        return reply
           .type('application/x-ndjson')
           .header('content-disposition', `attachment; filename="imagewarden-evidence.ndjson"`)
-          .send(Readable.from(deps.evidence.exportLines())),
+          .send(Readable.from(deps.evidence.exportLines()));
+      },
     );
 
     app.get(

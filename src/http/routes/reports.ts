@@ -5,6 +5,7 @@ import { createGunzip } from 'node:zlib';
 import Type from 'typebox';
 import { csvLine } from '../../reports/render-csv.js';
 import { ReportDocumentSchema } from '../../reports/report-schema.js';
+import type { AccessRecorder } from '../../services/access-record.js';
 import { samplePopulation, SAMPLE_METHOD } from '../../services/population-sample.js';
 import { REPORT_FORMATS, type ReportFormat, type ReportService } from '../../services/report-service.js';
 import type { StoredReport } from '../../store/report-repository.js';
@@ -49,6 +50,7 @@ const attachment = (name: string) => `attachment; filename="${name}"; filename*=
 
 export interface ReportRouteDeps {
   readonly reportService: ReportService;
+  readonly recordAccess: AccessRecorder;
 }
 
 export const reportRoutes =
@@ -112,6 +114,7 @@ export const reportRoutes =
         const etag = `"${artifact.sha256}"`;
         reply.header('etag', etag).header('cache-control', 'private, max-age=31536000, immutable');
         if (request.headers['if-none-match'] === etag) return reply.status(304).send(null as never);
+        deps.recordAccess({ kind: 'report_downloaded', subject: request.params.id, actor: request.principal!.actor, body: { reportId: request.params.id, format: artifact.format, sha256: artifact.sha256, bytes: artifact.bytes } });
         return reply
           .type(artifact.contentType)
           .header('content-length', artifact.bytes)
@@ -133,6 +136,7 @@ export const reportRoutes =
       },
       async (request, reply) => {
         const population = service.population(request.params.id);
+        deps.recordAccess({ kind: 'report_downloaded', subject: request.params.id, actor: request.principal!.actor, body: { reportId: request.params.id, format: 'population', sha256: population.sha256, rows: population.rows } });
         return reply
           .type('text/csv; charset=utf-8')
           .header('etag', `"${population.sha256}"`)
@@ -172,6 +176,7 @@ export const reportRoutes =
         const population = service.population(request.params.id);
         const { seed, size } = request.query;
         const sample = await samplePopulation(population.path, seed, size);
+        deps.recordAccess({ kind: 'report_downloaded', subject: request.params.id, actor: request.principal!.actor, body: { reportId: request.params.id, format: 'sample', seed, size, populationSha256: population.sha256 } });
         if (request.query.format === 'csv') {
           const lines = [csvLine(['rank', ...sample.columns]), ...sample.rows.map((row) => `${row.rank},${row.line}\r\n`)];
           return reply.type('text/csv; charset=utf-8').send(lines.join(''));

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Readable } from 'node:stream';
 import Type from 'typebox';
 import { clusterKey } from '../../domain/inventory.js';
+import type { AccessRecorder } from '../../services/access-record.js';
 import type { UpgradeService } from '../../services/upgrade-service.js';
 import type { UpgradeEvidence } from '../../services/upgrade-evidence.js';
 import type { UpgradeRepository } from '../../store/upgrade-repository.js';
@@ -59,6 +60,7 @@ export interface UpgradeRouteDeps {
   readonly upgradeService: UpgradeService;
   readonly upgradeRepo: UpgradeRepository;
   readonly upgradeEvidence: UpgradeEvidence;
+  readonly recordAccess: AccessRecorder;
 }
 
 export const upgradeRoutes =
@@ -154,6 +156,7 @@ export const upgradeRoutes =
       },
       async (request, reply) => {
         const run = deps.upgradeService.get(request.params.id);
+        deps.recordAccess({ kind: 'evidence_exported', subject: `upgrade:${run.id}`, actor: request.principal!.actor, body: { export: 'upgrade_run', runId: run.id, format: request.query.format ?? 'json' } });
         if (request.query.format === 'pdf') {
           return reply.type('application/pdf').header('content-disposition', `attachment; filename="${run.id}-certificate.pdf"`).send(await deps.upgradeEvidence.certificate(run));
         }
