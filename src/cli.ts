@@ -10,10 +10,13 @@ import { toSnapshotResponse } from './http/schemas/snapshot.js';
 import { createLogger } from './lib/logger.js';
 import { VERSION } from './lib/version.js';
 import { createServices } from './services/create-services.js';
+import { mkdirSync } from 'node:fs';
 import { backupDatabase } from './store/backup.js';
+import { restoreDatabase, RestoreRefusedError } from './store/restore.js';
+import { checkRestoredDataDir } from './services/restore-check.js';
 import { openDatabase, type Db } from './store/database.js';
 import { DatabaseTooNewError, migrate } from './store/migrate.js';
-import { ServeLockedError } from './store/serve-lock.js';
+import { acquireServeLock, ServeLockedError } from './store/serve-lock.js';
 import { PolicyFileError } from './services/policy-file.js';
 
 /** Who runs a local command, as recorded in evidence. */
@@ -225,6 +228,40 @@ program
         process.stderr.write(`backup written to ${result.file} (${result.bytes} bytes, schema version ${result.schemaVersion})\n`);
       } finally {
         db.close();
+      }
+    }),
+  );
+
+program
+  .command('restore')
+  .description('put a backup in place of the database (serve stopped), then migrate and verify it: 0 restored and intact, 1 restored with problems, 2 refused')
+  .requiredOption('--from <file>', 'a file written by imagewarden backup')
+  .action(
+    finite(async (options: { from: string }) => {
+      const config = loadConfig();
+      mkdirSync(config.dataDir, { recursive: true });
+      let lock;
+      try {
+        lock = acquireServeLock(config.dataDir);
+      } catch (error) {
+        if (!(error instanceof ServeLockedError)) throw error;
+        process.stderr.write(`imagewarden restore: ${error.message}; stop it first\n`);
+        process.exitCode = 2;
+        return;
+      }
+      try {
+        const restored = restoreDatabase(config.databaseFile, options.from, new Date());
+        process.stderr.write(`restored ${options.from} (schema version ${restored.schemaVersion})${restored.previous ? `; the database it replaced is kept as ${restored.previous}` : ''}\n`);
+        const problems = checkRestoredDataDir(config);
+        for (const problem of problems) process.stderr.write(`  problem: ${problem}\n`);
+        process.stderr.write(problems.length === 0 ? 'the evidence ledger verifies, the signing key matches and every stored report is present\n' : 'restored, with the problems above\n');
+        process.exitCode = problems.length === 0 ? 0 : 1;
+      } catch (error) {
+        if (!(error instanceof RestoreRefusedError)) throw error;
+        process.stderr.write(`imagewarden restore: refused, nothing changed: ${error.message}\n`);
+        process.exitCode = 2;
+      } finally {
+        lock.release();
       }
     }),
   );
