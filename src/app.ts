@@ -14,6 +14,9 @@ import { inventoryRoutes, summaryRoute, type InventoryRouteDeps } from './http/r
 import { keyRoutes, type KeyRouteDeps } from './http/routes/keys.js';
 import { snapshotRoutes, type SnapshotRouteDeps } from './http/routes/snapshots.js';
 import { nodeCheckRoutes, type NodeCheckRouteDeps } from './http/routes/node-checks.js';
+import { metricsRoutes, type MetricsRouteDeps } from './http/routes/metrics.js';
+import { registerOpenApi } from './http/plugins/openapi.js';
+import { echoRequestId, requestIdOf } from './observability/request-id.js';
 
 export type AppServices = HealthDeps &
   SnapshotRouteDeps &
@@ -25,7 +28,8 @@ export type AppServices = HealthDeps &
   ReportRouteDeps &
   QuestionnaireRouteDeps &
   UpgradeRouteDeps &
-  NodeCheckRouteDeps & { readonly authenticator: Authenticator };
+  NodeCheckRouteDeps &
+  MetricsRouteDeps & { readonly authenticator: Authenticator };
 
 export interface BuildAppOptions {
   readonly services: AppServices;
@@ -39,9 +43,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: 64 * 1024,
-    requestIdHeader: 'x-request-id',
+    // x-request-id when the caller sends a plain one, else a UUID: in every log line of the request, and echoed.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(createValidatorCompiler());
+  echoRequestId(app);
+  // Before any route: the OpenAPI document learns them as they are registered.
+  const apiDocs = await registerOpenApi(app);
 
   if (options.onRoute) {
     app.addHook('onRoute', (route) => options.onRoute!({ method: route.method, url: route.url, access: route.config?.access, schema: route.schema as Record<string, unknown> | undefined }));
@@ -66,5 +75,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(questionnaireRoutes(services));
   await app.register(upgradeRoutes(services));
   await app.register(nodeCheckRoutes(services));
+  await app.register(metricsRoutes(services));
+  await apiDocs.serve();
   return app;
 }

@@ -52,6 +52,8 @@ export interface Config {
   readonly evidenceWitnesses: readonly string[];
   /** The API key `imagewarden upgrade` (a client of the API) presents. */
   readonly apiKey: string | null;
+  /** When set, `GET /metrics` needs `Authorization: Bearer <this token>`; unset, it is public. */
+  readonly metricsToken: string | null;
   /** Set by `imagewarden demo`: everything this service reports is marked as demo data. */
   readonly demo: boolean;
   /** Old-space size (MB) of the worker process each report is produced in; 0 = in the service's own process. */
@@ -155,6 +157,12 @@ export function loadConfig(env: Env = process.env): Config {
       ? { tenantId, clientId, clientSecret: secret }
       : null;
 
+  // A bearer token: it must survive the Authorization header as one word, and be long enough not to be guessed.
+  const metricsToken = read('IMAGEWARDEN_METRICS_TOKEN') ?? null;
+  if (metricsToken !== null && !/^[\x21-\x7e]{16,512}$/.test(metricsToken)) {
+    problems.push('IMAGEWARDEN_METRICS_TOKEN: expected 16 to 512 printable ASCII characters without spaces');
+  }
+
   // 0 (in-process), or a cap a 40,000-pool report runs in at full speed (bench/report: under 128 MB live).
   const reportHeapMB = () => {
     const value = integer('IMAGEWARDEN_REPORT_HEAP_MB', 160, 0, 65_536);
@@ -186,6 +194,7 @@ export function loadConfig(env: Env = process.env): Config {
     evidenceWitnesses,
     demo: read('IMAGEWARDEN_DEMO') === '1',
     apiKey: read('IMAGEWARDEN_API_KEY') ?? null,
+    metricsToken,
     reportHeapMB: reportHeapMB(),
     clientSecret,
   };

@@ -55,6 +55,8 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
       [
         { name: 'fleet-snapshot', schedule: config.snapshotCron, run: () => services.snapshotService.run('schedule', 'system') },
         { name: 'node-check', schedule: config.nodeCheckCron, run: () => services.nodeChecks.run('schedule', 'system') },
+        // Daily, so imagewarden_ledger_verified (and its alert) always says something recent about the whole ledger.
+        { name: 'ledger-verify', schedule: '10 4 * * *', run: async () => services.evidence.verify() },
         // At least hourly, even when idle: finding transitions (breach instants, exception expiries) and a signed checkpoint.
         { name: 'evidence-checkpoint', schedule: '17 * * * *', run: async () => services.recordFindings({ force: true }) },
       ],

@@ -115,11 +115,23 @@ export interface RetryEvent {
   readonly failure: ArmFailure;
 }
 
+/** What one attempt came to: `failure` null when the call succeeded; `willRetry` when another attempt follows. */
+export interface AttemptEvent {
+  readonly operation: string;
+  readonly attempt: number;
+  readonly failure: ArmFailure | null;
+  readonly willRetry: boolean;
+}
+
+/** Told of every attempt (metrics): this module only reports them, it never knows how they are counted. */
+export type AttemptObserver = (event: AttemptEvent) => void;
+
 export interface RetryContext {
   readonly policy: RetryPolicy;
   /** Epoch ms after which no call or wait may start (a shutdown may bring it forward: read at every attempt). */
   deadline: number;
   readonly onRetry?: (event: RetryEvent) => void;
+  readonly onAttempt?: AttemptObserver | undefined;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
   readonly now?: () => number;
@@ -140,18 +152,23 @@ export async function withRetry<T>(
     if (remaining <= 0) {
       throw new ArmCallError(operation, deadlineFailure(), attempt - 1);
     }
+    let result: T;
     try {
-      return await call(AbortSignal.timeout(Math.min(policy.perRequestTimeoutInMs, remaining)));
+      result = await call(AbortSignal.timeout(Math.min(policy.perRequestTimeoutInMs, remaining)));
     } catch (error) {
       const failure = classifyArmError(error, now());
       const delayInMs = retryDelayInMs(policy, attempt, failure, random());
       const tooLong = failure.throttled && delayInMs > policy.maxThrottleDelayInMs;
-      if (!failure.retryable || attempt >= policy.maxAttempts || tooLong || now() + delayInMs >= context.deadline) {
-        throw new ArmCallError(operation, failure, attempt, { cause: error });
-      }
+      const giveUp = !failure.retryable || attempt >= policy.maxAttempts || tooLong || now() + delayInMs >= context.deadline;
+      context.onAttempt?.({ operation, attempt, failure, willRetry: !giveUp });
+      if (giveUp) throw new ArmCallError(operation, failure, attempt, { cause: error });
       context.onRetry?.({ operation, attempt, delayInMs, failure });
       await sleep(delayInMs);
+      continue;
     }
+    // Reported outside the try: an observer's own failure must never pass for the call's.
+    context.onAttempt?.({ operation, attempt, failure: null, willRetry: false });
+    return result;
   }
 }
 

@@ -16,3 +16,12 @@ export interface Principal {
   readonly actor: string;
   readonly role: Role;
 }
+
+/**
+ * Whether two recorded actors are the same caller. An Entra ID actor is `entra:<object id> (<display name>)`: the
+ * name can change between a request and its approval, the object id cannot — four eyes compare the id.
+ */
+export function sameCaller(a: string, b: string): boolean {
+  const identity = (actor: string) => (actor.startsWith('entra:') ? actor.split(' ')[0]!.toLowerCase() : actor);
+  return identity(a) === identity(b);
+}

@@ -29,7 +29,11 @@ import { readMigrations, schemaVersion } from '../store/migrate.js';
 import { createExceptionService } from './exception-service.js';
 import { createReadModel } from './read-model.js';
 import { createKeyService } from './key-service.js';
+import { createAuthenticator } from '../auth/create-authenticator.js';
 import { createSnapshotService, type SnapshotServiceOptions } from './snapshot-service.js';
+import { createServiceMetrics } from '../observability/metrics.js';
+import { metricSources } from '../observability/metric-sources.js';
+import { reportingVerification } from '../observability/ledger-verification.js';
 
 export interface CreateServicesOptions {
   readonly config: Config;
@@ -57,6 +61,8 @@ export type Services = ReturnType<typeof createServices>;
 export function createServices(options: CreateServicesOptions) {
   const { config, db, logger } = options;
   const now = options.now ?? (() => new Date());
+  // Observers first: the services below report to them as they work.
+  const metrics = createServiceMetrics({ logger, now });
   const read = createReadModel({ config, db, now });
   const { snapshots, state, policies, policy, exceptions, findings, inventory, upgradeRepo, nodeCheckRepo } = read;
   const evidenceRepo = createEvidenceRepository(db);
@@ -78,7 +84,7 @@ export function createServices(options: CreateServicesOptions) {
   const keys = createApiKeyRepository(db);
   const clients = options.clients ?? createArmClients(config, createArmCredential(config));
   const kubernetesRetry = options.kubernetesRetryPolicy ?? KUBERNETES_RETRY_POLICY;
-  const clusterApi = (clusterId: string) => openClusterApi(clients, clusterId, { policy: kubernetesRetry, deadline: Date.now() + 2 * 60_000 }, now);
+  const clusterApi = (clusterId: string) => openClusterApi(clients, clusterId, { policy: kubernetesRetry, deadline: Date.now() + 2 * 60_000, onAttempt: metrics.onAttempt }, now);
   const keyService = createKeyService({ db, keys, evidence: ledger, now });
   // Loaded (and validated) at start: a broken wording file fails start-up, not a report an auditor waits for.
   const templates = loadReportTemplates();
@@ -104,6 +110,8 @@ export function createServices(options: CreateServicesOptions) {
     isOwnerAlive,
     ...(options.snapshotOptions ? { options: options.snapshotOptions } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    onArmAttempt: metrics.onAttempt,
+    onEnded: metrics.snapshotEnded,
     evidence: {
       record: (snapshot, changes) => recordSnapshot(db, ledger, snapshot, changes),
       committed: () => {
@@ -128,6 +136,7 @@ export function createServices(options: CreateServicesOptions) {
     clusterApi,
     // Only `serve` executes upgrades: elsewhere a run is stored and waits for it.
     wake: () => runnerStarted && upgradeRunner.wake(),
+    onArmAttempt: metrics.onAttempt,
   });
   const nodeChecks = createNodeCheckService({
     db,
@@ -141,7 +150,11 @@ export function createServices(options: CreateServicesOptions) {
     owner: currentOwner(),
     isOwnerAlive,
     logger,
-    onCompleted: () => void recordFindings(),
+    onCompleted: (status) => {
+      metrics.nodeCheckFinished(status);
+      void recordFindings();
+    },
+    onArmAttempt: metrics.onAttempt,
   });
   const upgradeRunner = createUpgradeRunner({
     db,
@@ -156,8 +169,11 @@ export function createServices(options: CreateServicesOptions) {
     snapshotAfter: (run) => snapshotService.runCluster(run.clusterId, 'upgrade', 'system'),
     expirePending: () => upgradeService.expirePending(),
     clusterApi,
+    onArmAttempt: metrics.onAttempt,
+    onRunFinished: metrics.upgradeRunFinished,
     ...options.upgradeOptions,
   });
+  metrics.watch(metricSources({ db, inventory, findings, exceptions, evidence: evidenceRepo, now }));
   return {
     recordAccess: createAccessRecorder(ledger),
     nodeChecks,
@@ -176,7 +192,7 @@ export function createServices(options: CreateServicesOptions) {
     keyService,
     ledger,
     evidenceRepo,
-    evidence: createEvidenceService({ db, repo: evidenceRepo, config, key: signingKey, now }),
+    evidence: reportingVerification(createEvidenceService({ db, repo: evidenceRepo, config, key: signingKey, now }), metrics.ledgerVerification),
     recordFindings,
     snapshotService,
     policies,
@@ -219,7 +235,9 @@ export function createServices(options: CreateServicesOptions) {
       now,
       logger,
     }),
-    authenticator: keyService,
+    authenticator: createAuthenticator({ keys: keyService, config, now }),
+    metrics,
+    metricsToken: config.metricsToken,
     isReady: readiness(db),
   };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { conflict, DomainError, invalidInput, notFound } from '../domain/errors.js';
+import { sameCaller } from '../domain/roles.js';
 import { exceptionAt, type ExceptionScope, type ExceptionState, type ExceptionView } from '../domain/exceptions.js';
 import { writeTransaction, type Db } from '../store/database.js';
 import type { ExceptionRepository } from '../store/exception-repository.js';
@@ -101,7 +102,7 @@ export function createExceptionService(deps: ExceptionServiceDeps) {
       return recorded('exception_approved', actor, () => {
         const { record, current } = view(id);
         requireState(current, 'requested', 'approve');
-        if (record.requestedBy === actor) {
+        if (sameCaller(record.requestedBy, actor)) {
           throw new DomainError('forbidden', 'four_eyes_required', 'an exception must be approved by an admin other than its requester', {
             requestedBy: record.requestedBy,
           });

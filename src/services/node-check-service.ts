@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ArmClients } from '../azure/arm-clients.js';
 import type { ClusterApi } from '../azure/cluster-api.js';
-import type { RetryPolicy } from '../azure/retry.js';
+import type { AttemptObserver, RetryPolicy } from '../azure/retry.js';
 import { readPool } from '../azure/upgrade-target.js';
 import { conflict } from '../domain/errors.js';
 import { compareNodeLabels, nodesOfPool } from '../domain/node-evidence.js';
@@ -25,8 +25,10 @@ export interface NodeCheckServiceDeps {
   readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** Clusters read at once (each is a few list calls to its own API server). */
   readonly concurrency?: number;
-  /** After a check completes: record the finding transitions it caused. */
-  readonly onCompleted?: () => void;
+  /** After a check completes (with its status): record the finding transitions it caused. */
+  readonly onCompleted?: (status: NodeCheck['status']) => void;
+  /** Told of every ARM call attempt (metrics). */
+  readonly onArmAttempt?: AttemptObserver;
 }
 
 export type NodeCheckService = ReturnType<typeof createNodeCheckService>;
@@ -65,7 +67,7 @@ export function createNodeCheckService(deps: NodeCheckServiceDeps) {
       let detail: Record<string, unknown> | null = null;
       if (comparison.verdict === 'mismatch') {
         // The snapshot may predate an upgrade: judge against what ARM says now.
-        const live = await readPool(deps.clients, clusterId, pool.poolName, { policy: deps.retryPolicy, deadline: Date.now() + 60_000 }).catch((error: unknown) => error as Error);
+        const live = await readPool(deps.clients, clusterId, pool.poolName, { policy: deps.retryPolicy, deadline: Date.now() + 60_000, onAttempt: deps.onArmAttempt }).catch((error: unknown) => error as Error);
         if (live instanceof Error) detail = { liveArmRead: `failed: ${live.message}`, judgedOn: 'snapshot' };
         else if (live === null || (live.provisioningState ?? 'Succeeded') !== 'Succeeded') {
           const reason = live === null ? 'pool deleted since the snapshot' : `pool ${live.provisioningState} now`;
@@ -136,7 +138,7 @@ export function createNodeCheckService(deps: NodeCheckServiceDeps) {
     deps.evidence.checkpoint();
     deps.logger.info({ checkId: check.id, ...outcome }, 'node check finished');
     try {
-      deps.onCompleted?.();
+      deps.onCompleted?.(outcome.status);
     } catch (caught) {
       deps.logger.error({ err: caught }, 'recording findings after the node check failed');
     }

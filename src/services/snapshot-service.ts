@@ -3,7 +3,7 @@ import type { ArmClients } from '../azure/arm-clients.js';
 import { INVENTORY_QUERY, SUBSCRIPTIONS_QUERY } from '../azure/inventory-query.js';
 import { InvalidRowError, queryAllPages, toObservations } from '../azure/inventory.js';
 import { getLatestNodeImageVersion } from '../azure/latest-images.js';
-import { ArmCallError, DEFAULT_RETRY_POLICY, type RetryContext, type RetryPolicy } from '../azure/retry.js';
+import { ArmCallError, DEFAULT_RETRY_POLICY, type AttemptObserver, type RetryContext, type RetryPolicy } from '../azure/retry.js';
 import type { ClusterObservation, PoolObservation } from '../domain/inventory.js';
 import { poolKey } from '../domain/inventory.js';
 import { planLatestImageLookups, reconcileLatest } from '../domain/latest-image-lookup.js';
@@ -47,6 +47,10 @@ export interface SnapshotServiceDeps {
   readonly onProgress?: (message: string) => void;
   /** Records each finished snapshot in the evidence ledger (inside its commit), then checkpoints (after it). */
   readonly evidence?: { readonly record: SnapshotEvidence; readonly committed: (snapshot: Snapshot) => void };
+  /** Told of every ARM call attempt (metrics). */
+  readonly onArmAttempt?: AttemptObserver;
+  /** Told of each snapshot as it ends, with how long this process ran it (null: an interrupted one, marked failed). */
+  readonly onEnded?: (snapshot: Snapshot, durationInSeconds: number | null) => void;
 }
 
 export const DEFAULT_SNAPSHOT_DEADLINE_IN_MS = 15 * 60_000;
@@ -78,6 +82,15 @@ export function createSnapshotService(deps: SnapshotServiceDeps) {
     return snapshot;
   }
 
+  function ended(snapshot: Snapshot, durationInSeconds: number | null): Snapshot {
+    try {
+      deps.onEnded?.(snapshot, durationInSeconds);
+    } catch (error) {
+      deps.logger.error({ snapshotId: snapshot.id, err: error }, 'could not observe the end of the snapshot');
+    }
+    return snapshot;
+  }
+
   /** Marks snapshots whose process died as failed: they committed nothing, and must not block the next one. */
   function recoverInterrupted(): Snapshot | null {
     const running = deps.snapshots.running();
@@ -85,7 +98,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps) {
     const overdue = deps.now().getTime() - Date.parse(running.startedAt) > deadlineInMs * 2;
     if (deps.isOwnerAlive(running.owner) && !overdue) return null;
     deps.logger.warn({ snapshotId: running.id, owner: running.owner }, 'marking interrupted snapshot as failed');
-    return finished(deps.snapshots.fail(running.id, {
+    const failed = finished(deps.snapshots.fail(running.id, {
       status: 'failed',
       finishedAt: deps.now().toISOString(),
       subscriptions: [],
@@ -95,6 +108,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps) {
       clusterCount: 0,
       poolCount: 0,
     }, deps.evidence?.record));
+    return ended(failed, null);
   }
 
   /**
@@ -114,10 +128,13 @@ export function createSnapshotService(deps: SnapshotServiceDeps) {
     if (!started) {
       return { snapshot, started, completion: inFlight.get(snapshot.id) ?? waitForOther(snapshot.id) };
     }
-    const completion = (cluster === undefined ? execute(snapshot) : executeCluster(snapshot, cluster)).finally(() => {
-      inFlight.delete(snapshot.id);
-      retries.delete(snapshot.id);
-    });
+    const began = performance.now();
+    const completion = (cluster === undefined ? execute(snapshot) : executeCluster(snapshot, cluster))
+      .then((outcome) => ended(outcome, (performance.now() - began) / 1000))
+      .finally(() => {
+        inFlight.delete(snapshot.id);
+        retries.delete(snapshot.id);
+      });
     inFlight.set(snapshot.id, completion);
     return { snapshot, started, completion };
   }
@@ -139,6 +156,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps) {
       policy,
       // Operational time, not the (injectable) evidence clock: the deadline bounds real waiting.
       deadline: Date.now() + deadlineInMs,
+      onAttempt: deps.onArmAttempt,
       onRetry: (event) => {
         deps.logger.warn({ snapshotId: snapshot.id, ...event }, 'retrying ARM call');
         progress(`retrying ${event.operation} in ${event.delayInMs} ms (${event.failure.statusCode ?? event.failure.code})`);
@@ -219,7 +237,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps) {
   async function executeCluster(snapshot: Snapshot, clusterId: string): Promise<Snapshot> {
     let armCalls = 0;
     const warnings: SnapshotWarning[] = [];
-    const retry: RetryContext = { policy, deadline: Date.now() + deadlineInMs };
+    const retry: RetryContext = { policy, deadline: Date.now() + deadlineInMs, onAttempt: deps.onArmAttempt };
     retries.set(snapshot.id, retry);
     const countCall = () => {
       armCalls++;

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ArmClients } from '../azure/arm-clients.js';
 import { abortPoolOperation, pollOnce, resumeNodeImageUpgrade, submitNodeImageUpgrade, type UpgradePoller } from '../azure/node-image-upgrade.js';
-import { classifyArmError, type RetryPolicy } from '../azure/retry.js';
+import { classifyArmError, type AttemptObserver, type RetryPolicy } from '../azure/retry.js';
 import { readPool, readUpgradeTarget } from '../azure/upgrade-target.js';
 import type { ClusterApi } from '../azure/cluster-api.js';
 import { newlyUnhealthy, nodesOfPool, nodesSettled, nodeTransitions, unhealthyPods, type NodeFact } from '../domain/node-evidence.js';
@@ -31,6 +31,10 @@ export interface UpgradeRunnerDeps {
   readonly clusterApi?: (clusterId: string) => Promise<ClusterApi>;
   /** After ARM reports a pool done, how long its nodes may take to be Ready on the target image (default 10 min). */
   readonly nodeSettleTimeoutInMs?: number;
+  /** Told of every ARM call attempt made through the retry policy (metrics). */
+  readonly onArmAttempt?: AttemptObserver;
+  /** Told of each run this runner finishes, once it is recorded (metrics). */
+  readonly onRunFinished?: (status: Outcome['status']) => void;
 }
 
 type Outcome = { status: 'succeeded' | 'failed' | 'aborted' | 'blocked'; error?: { code: string; message: string } };
@@ -62,7 +66,7 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
       }, ms);
       stop.signal.addEventListener('abort', wake, { once: true });
     });
-  const retry = () => ({ policy: deps.retryPolicy, deadline: deps.now().getTime() + 10 * 60_000 });
+  const retry = () => ({ policy: deps.retryPolicy, deadline: deps.now().getTime() + 10 * 60_000, onAttempt: deps.onArmAttempt });
 
   const record = (run: UpgradeRunRecord, kind: string, body: Record<string, unknown>, change?: () => void) => {
     writeTransaction(deps.db, () => {
@@ -328,6 +332,7 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
     });
     deps.evidence.checkpoint();
     deps.logger.info({ runId: run.id, status: outcome.status }, 'upgrade run finished');
+    deps.onRunFinished?.(outcome.status);
     // Drift and findings follow the result at once; a failed snapshot does not change the run's outcome.
     await deps.snapshotAfter(deps.repo.get(run.id)!).catch((error: unknown) => deps.logger.warn({ runId: run.id, err: error }, 'snapshot after the upgrade failed'));
   }

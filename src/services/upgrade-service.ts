@@ -4,12 +4,12 @@ import { readUpgradeTarget, type UpgradeTarget } from '../azure/upgrade-target.j
 import type { ArmClients } from '../azure/arm-clients.js';
 import type { ClusterApi } from '../azure/cluster-api.js';
 import { nodePrechecks, unreachableCheck } from '../domain/node-evidence.js';
-import type { RetryPolicy } from '../azure/retry.js';
+import type { AttemptObserver, RetryPolicy } from '../azure/retry.js';
 import { conflict, DomainError, invalidInput, notFound } from '../domain/errors.js';
 import { clusterKey, parseClusterId } from '../domain/inventory.js';
 import { maintenanceWindowAt } from '../domain/maintenance-window.js';
 import { upgradeRulesFor, type Policy, type PoolIdentity } from '../domain/policy.js';
-import type { Role } from '../domain/roles.js';
+import { sameCaller, type Role } from '../domain/roles.js';
 import { PlanError, planPools, prechecks, type Precheck, type PlannedPool, type RunStatus } from '../domain/upgrade.js';
 import type { EvidenceSink } from '../evidence/ledger.js';
 import { canonicalJson, sha256Hex } from '../lib/canonical-json.js';
@@ -41,6 +41,8 @@ export interface UpgradeServiceDeps {
   readonly wake: () => void;
   /** Opens the cluster's own Kubernetes API (azure/cluster-api.ts); absent, node-level pre-checks are not made. */
   readonly clusterApi?: (clusterId: string) => Promise<ClusterApi>;
+  /** Told of every ARM call attempt (metrics). */
+  readonly onArmAttempt?: AttemptObserver;
 }
 
 export interface Plan {
@@ -62,7 +64,7 @@ export type UpgradeService = ReturnType<typeof createUpgradeService>;
 export function createUpgradeService(deps: UpgradeServiceDeps) {
   async function plan(request: UpgradeRequest): Promise<Plan & { target: UpgradeTarget }> {
     const deadline = deps.now().getTime() + 5 * 60_000;
-    const target = await readUpgradeTarget(deps.clients, request.clusterId, { policy: deps.retryPolicy, deadline });
+    const target = await readUpgradeTarget(deps.clients, request.clusterId, { policy: deps.retryPolicy, deadline, onAttempt: deps.onArmAttempt });
     if (target === null) throw notFound('cluster_not_found', `no managed cluster ${request.clusterId} readable by this identity`);
     let planned: PlannedPool[];
     try {
@@ -193,7 +195,7 @@ export function createUpgradeService(deps: UpgradeServiceDeps) {
     approve(id: string, actor: string, reason: string | null = null): UpgradeRunRecord {
       const run = this.get(id);
       if (run.status !== 'pending_approval') throw conflict('invalid_state', `run ${id} is ${run.status}`, { status: run.status });
-      if (run.requestedBy === actor) throw new DomainError('forbidden', 'four_eyes_required', 'a run must be approved by an admin other than its requester', { requestedBy: run.requestedBy });
+      if (sameCaller(run.requestedBy, actor)) throw new DomainError('forbidden', 'four_eyes_required', 'a run must be approved by an admin other than its requester', { requestedBy: run.requestedBy });
       if (run.approvalExpiresAt !== null && run.approvalExpiresAt <= deps.now().toISOString()) {
         this.expirePending();
         throw conflict('invalid_state', `run ${id} expired waiting for approval`, { status: 'expired' });

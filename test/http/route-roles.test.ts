@@ -26,14 +26,20 @@ async function buildWithRoutes() {
 const concrete = (url: string) => url.replace(':id', '1').replace(':name', 'nobody');
 
 describe('route roles', () => {
-  it('every route declares its access, and only the probes are public', async () => {
+  it('every route declares its access, and only the probes, /metrics and the API description are public', async () => {
     const { app, routes, db } = await buildWithRoutes();
     expect(routes.length).toBeGreaterThan(5);
+    // /metrics checks IMAGEWARDEN_METRICS_TOKEN itself when it is set (test/http/metrics.test.ts).
+    const isPublic = (url: string) => ['/healthz', '/readyz', '/metrics', '/openapi.json'].includes(url) || url === '/docs' || url.startsWith('/docs/');
     for (const route of routes) {
       expect(route.access, `${route.method} ${route.url}`).toBeDefined();
       if (route.url.startsWith('/api/')) expect(ROLES, `${route.method} ${route.url}`).toContain(route.access);
-      else expect(['/healthz', '/readyz']).toContain(route.url);
+      else {
+        expect(isPublic(route.url), `${route.method} ${route.url}`).toBe(true);
+        expect(route.access, `${route.method} ${route.url}`).toBe('public');
+      }
     }
+    expect(routes.filter((route) => route.access === 'public').map((route) => route.url)).toEqual(expect.arrayContaining(['/metrics', '/openapi.json', '/docs']));
     await app.close();
     db.close();
   });

@@ -21,6 +21,8 @@ export const errorResponses = {
   422: ErrorResponse,
   429: ErrorResponse,
   500: ErrorResponse,
+  // The Entra ID authority could not be reached to check a token (identity_provider_unavailable).
+  503: ErrorResponse,
 };
 
 export const Nullable = <T extends Type.TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
