@@ -5,6 +5,9 @@ const shared = {
   // global setup creates it before the worker processes are forked.
   globalSetup: ['test/helpers/global-setup.ts'],
   pool: 'forks' as const,
+  // Three workers on the 2-core machine: many tests wait on child processes and HTTPS round trips, so a third
+  // worker cut the suite from ~290 s to ~176 s; a fourth made it slower and pushed the PDF stress test past its limit.
+  maxWorkers: 3,
   testTimeout: 60_000,
   hookTimeout: 60_000,
 };
