@@ -16,6 +16,7 @@ import { snapshotRoutes, type SnapshotRouteDeps } from './http/routes/snapshots.
 import { nodeCheckRoutes, type NodeCheckRouteDeps } from './http/routes/node-checks.js';
 import { metricsRoutes, type MetricsRouteDeps } from './http/routes/metrics.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
+import { registerHardening } from './http/plugins/hardening.js';
 import { echoRequestId, requestIdOf } from './observability/request-id.js';
 
 export type AppServices = HealthDeps &
@@ -34,6 +35,8 @@ export type AppServices = HealthDeps &
 export interface BuildAppOptions {
   readonly services: AppServices;
   readonly logger?: FastifyBaseLogger | false;
+  /** Requests per minute per credential (IMAGEWARDEN_RATE_LIMIT_PER_MINUTE); 0 or absent: no limit. */
+  readonly rateLimitPerMinute?: number;
   /** Called for every registered route (the route-walk test uses it). */
   readonly onRoute?: (route: { method: string | string[]; url: string; access: string | undefined; schema: Record<string, unknown> | undefined }) => void;
 }
@@ -56,6 +59,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     app.addHook('onRoute', (route) => options.onRoute!({ method: route.method, url: route.url, access: route.config?.access, schema: route.schema as Record<string, unknown> | undefined }));
   }
   registerErrorHandler(app);
+  await registerHardening(app, { rateLimitPerMinute: options.rateLimitPerMinute ?? 0 });
   // An absent body is an empty object: `curl -X POST` with no data is a valid request where every field is optional.
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && (request.method === 'POST' || request.method === 'PUT')) request.body = {};

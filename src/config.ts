@@ -56,6 +56,8 @@ export interface Config {
   readonly metricsToken: string | null;
   /** Set by `imagewarden demo`: everything this service reports is marked as demo data. */
   readonly demo: boolean;
+  /** API requests per minute per credential (per client address without one); 0 = no limit (benchmarks). */
+  readonly rateLimitPerMinute: number;
   /** Old-space size (MB) of the worker process each report is produced in; 0 = in the service's own process. */
   readonly reportHeapMB: number;
   /** Client secret credential from the standard AZURE_* variables, when all three are set. */
@@ -196,6 +198,7 @@ export function loadConfig(env: Env = process.env): Config {
     apiKey: read('IMAGEWARDEN_API_KEY') ?? null,
     metricsToken,
     reportHeapMB: reportHeapMB(),
+    rateLimitPerMinute: integer('IMAGEWARDEN_RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
     clientSecret,
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -2,7 +2,7 @@
  * Errors the service layer throws on purpose, each with a stable snake_case code (the API's `error.code`).
  * The HTTP error handler maps the kinds to statuses; anything else is a 500 whose text is never shown.
  */
-export type ErrorKind = 'invalid_input' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'unprocessable' | 'unavailable';
+export type ErrorKind = 'invalid_input' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'unprocessable' | 'rate_limited' | 'unavailable';
 
 export class DomainError extends Error {
   constructor(
