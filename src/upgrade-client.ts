@@ -84,6 +84,11 @@ function describe(data: string | undefined): string {
   try {
     const event = JSON.parse(data) as Record<string, unknown>;
     const parts = ['poolName', 'status', 'provisioningState', 'nodeImageVersion', 'imageAfter', 'operationId'].filter((k) => event[k] !== undefined && event[k] !== null).map((k) => `${k}=${String(event[k])}`);
+    // Node evidence from the cluster's API server: the first look, then each transition (added, cordoned, Ready, …).
+    const transitions = event.nodeTransitions as { type: string; node: string }[] | undefined;
+    if (transitions) parts.push(`nodes=${transitions.map((t) => `${t.type.replace(/^node_/, '')}:${t.node}`).join(',')}`);
+    const nodes = event.nodes as { ready: boolean }[] | undefined;
+    if (nodes) parts.push(`nodes=${nodes.length} (${nodes.filter((n) => n.ready).length} Ready)`);
     const error = event.error as { code?: string; message?: string } | null | undefined;
     return [...parts, ...(error ? [`error=${error.code}: ${error.message}`] : [])].join(' ');
   } catch {

@@ -1,10 +1,11 @@
 import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, createWriteStream, fsyncSync, openSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
+import { fsyncPath } from '../lib/fsync.js';
 import type { ReportPeriod } from '../domain/report-period.js';
 import { renderPoolCsv } from '../reports/render-csv.js';
 import { renderJsonReport } from '../reports/render-json.js';
@@ -69,7 +70,7 @@ export async function produceReport(
   const artifacts = await renderAll(model, job.workDir, templates);
   // Only the rendered formats and the population survive.
   rmSync(join(job.workDir, 'pools.ndjson'), { force: true });
-  for (const file of [...artifacts.map((a) => a.fileName), POPULATION_FILE]) syncFile(join(job.workDir, file));
+  for (const file of [...artifacts.map((a) => a.fileName), POPULATION_FILE]) fsyncPath(join(job.workDir, file));
   const { header } = model;
   return {
     header: { period: header.period, scope: header.scope, generatedAt: header.generatedAt, ledgerHead: { size: header.ledgerHead.size, rootHash: header.ledgerHead.rootHash } },
@@ -113,15 +114,6 @@ async function renderToFile(file: string, draw: (out: NodeJS.WritableStream) => 
   if (!tap.writableEnded) tap.end();
   await finished;
   return { sha256: hash.digest('hex'), bytes };
-}
-
-function syncFile(file: string): void {
-  const fd = openSync(file, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Produces a report somewhere: in this process, or in a worker process of its own (report-worker.ts). */

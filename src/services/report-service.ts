@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { fsyncPath } from '../lib/fsync.js';
 import { conflict, invalidInput, notFound } from '../domain/errors.js';
 import { monthPeriod, rangePeriod, type ReportPeriod } from '../domain/report-period.js';
 import type { Ledger } from '../evidence/ledger.js';
@@ -75,6 +76,7 @@ export function createReportService(deps: ReportServiceDeps) {
       const produced = await produce(job);
       // The move makes the files visible whole or not at all.
       renameSync(work, join(root, report.id));
+      fsyncPath(root);
       const finishedAt = deps.now().toISOString();
       writeTransaction(deps.db, () => {
         const entry = deps.ledger.append({

@@ -1,5 +1,6 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fsyncPath } from '../lib/fsync.js';
 import { openDatabase, type Db } from './database.js';
 
 /**
@@ -18,10 +19,9 @@ export function backupDatabase(db: Db, out: string): { file: string; bytes: numb
     if (check !== 'ok') throw new Error(`backup failed its integrity check: ${String(check)}`);
     const schemaVersion = copy.pragma('user_version', { simple: true }) as number;
     copy.close();
-    const fd = openSync(temporary, 'r');
-    fsyncSync(fd);
-    closeSync(fd);
+    fsyncPath(temporary);
     renameSync(temporary, file);
+    fsyncPath(dirname(file));
     return { file, bytes: statSync(file).size, schemaVersion };
   } finally {
     if (copy.open) copy.close();

@@ -1,4 +1,5 @@
-import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { fsyncPath } from '../lib/fsync.js';
 import { dirname } from 'node:path';
 import { openDatabase } from './database.js';
 import { readMigrations } from './migrate.js';
@@ -49,22 +50,13 @@ export function restoreDatabase(databaseFile: string, from: string, at: Date): {
   const staging = `${databaseFile}.restoring`;
   rmSync(staging, { force: true });
   copyFileSync(from, staging);
-  syncPath(staging);
+  fsyncPath(staging);
   let previous: string | null = null;
   if (existsSync(databaseFile)) {
     previous = `${databaseFile}.before-restore-${at.toISOString().replace(/[:.]/g, '-')}`;
     for (const suffix of SIDE_FILES) if (existsSync(databaseFile + suffix)) renameSync(databaseFile + suffix, previous + suffix);
   }
   renameSync(staging, databaseFile);
-  syncPath(dirname(databaseFile));
+  fsyncPath(dirname(databaseFile));
   return { schemaVersion, previous };
-}
-
-function syncPath(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }

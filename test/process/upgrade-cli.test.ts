@@ -25,6 +25,9 @@ describe('imagewarden upgrade (a client of the API)', () => {
     expect(run.stderr).toMatch(/requested/);
     expect(run.stderr).toMatch(/submitted\s+poolName=web/);
     expect(run.stderr).toMatch(/completed/);
+    // Node evidence as it happens: the pool's nodes at the first look, then each transition.
+    expect(run.stderr).toMatch(/nodes=\d+ \(\d+ Ready\)/);
+    expect(run.stderr).toMatch(/nodes=[^\n]*added:aks-web-/);
     expect(JSON.parse(run.stdout.trim().split('\n').at(-1)!)).toMatchObject({ status: 'succeeded', lastEvent: 'completed' });
 
     expect((await runCli(args, {})).code).toBe(2);
