@@ -139,6 +139,10 @@ export function loadConfig(env: Env = process.env): Config {
   if ((entraTenantId === null) !== (entraAudience === null)) {
     problems.push('IMAGEWARDEN_ENTRA_TENANT_ID / IMAGEWARDEN_ENTRA_AUDIENCE: set both or neither');
   }
+  // Tokens carry the tenant's id in `tid` and in their issuer, never its domain name: a domain here would refuse them all.
+  if (entraTenantId !== null && !UUID.test(entraTenantId)) {
+    problems.push(`IMAGEWARDEN_ENTRA_TENANT_ID: expected the directory (tenant) id, a GUID, got "${entraTenantId}"`);
+  }
 
   const evidenceOrigin = read('IMAGEWARDEN_EVIDENCE_ORIGIN') ?? 'imagewarden/evidence';
   // A signed-note key name: printable, no spaces, no '+'.

@@ -59,11 +59,17 @@ describe('loadConfig', () => {
     ['IMAGEWARDEN_RETENTION_DAYS', '1.5'],
     ['IMAGEWARDEN_LOG_LEVEL', 'verbose'],
     ['IMAGEWARDEN_REPORT_HEAP_MB', '32'],
+    ['IMAGEWARDEN_ENTRA_TENANT_ID', 'contoso.onmicrosoft.com'],
     ['IMAGEWARDEN_REPORT_HEAP_MB', 'lots'],
     ['IMAGEWARDEN_ENTRA_TENANT_ID', '72f988bf-86f1-41af-91ab-2d7cd011db47'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+
+  it('takes the Entra ID tenant as its id, not a domain name that no token carries', () => {
+    expect(() => loadConfig({ IMAGEWARDEN_ENTRA_TENANT_ID: 'contoso.onmicrosoft.com', IMAGEWARDEN_ENTRA_AUDIENCE: 'api://imagewarden' })).toThrow(/IMAGEWARDEN_ENTRA_TENANT_ID: expected the directory \(tenant\) id, a GUID/);
+    expect(loadConfig({ IMAGEWARDEN_ENTRA_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47', IMAGEWARDEN_ENTRA_AUDIENCE: 'api://imagewarden' }).entraTenantId).toBe('72f988bf-86f1-41af-91ab-2d7cd011db47');
   });
 
   it('reports every bad variable at once', () => {

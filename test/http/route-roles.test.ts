@@ -3,12 +3,17 @@ import { buildApp } from '../../src/app.js';
 import { ROLES, type Role } from '../../src/domain/roles.js';
 import { fleetOfClusters } from '../helpers/fleets.js';
 import { startTestEmulator } from '../helpers/emulator.js';
+import { createSigningKey, signToken, startEntraAuthority } from '../helpers/entra-authority.js';
 import { createTestServices, testConfig } from '../helpers/service.js';
 
+const TENANT = '5f2b8c1d-3e4a-4b6c-9d7e-1a2b3c4d5e6f';
+const AUDIENCE = 'api://imagewarden-route-walk';
+const APP_ROLE: Record<Role, string> = { auditor: 'ImageWarden.Auditor', operator: 'ImageWarden.Operator', admin: 'ImageWarden.Admin' };
+
 /** Every registered route, as Fastify saw it. A new route without a declared role fails this suite. */
-async function buildWithRoutes() {
+async function buildWithRoutes(env: Record<string, string> = {}) {
   const emulator = await startTestEmulator(fleetOfClusters(1));
-  const { services, db } = createTestServices(testConfig(emulator));
+  const { services, db } = createTestServices(testConfig(emulator, env));
   const routes: { method: string; url: string; access: string | undefined; schema: Record<string, unknown> | undefined }[] = [];
   const app = await buildApp({
     services,
@@ -140,5 +145,36 @@ describe('route roles', () => {
     expect(json.json().error.code).toMatch(/^[a-z_]+$/);
     await app.close();
     db.close();
+  });
+
+  it('the same matrix with Entra ID tokens: an expired token is 401 on every /api/ route, each app role gets exactly its role', async () => {
+    const key = await createSigningKey('route-walk');
+    const authority = await startEntraAuthority(TENANT, [key]);
+    const { app, routes, db } = await buildWithRoutes({ IMAGEWARDEN_ENTRA_TENANT_ID: TENANT, IMAGEWARDEN_ENTRA_AUDIENCE: AUDIENCE, IMAGEWARDEN_ENTRA_AUTHORITY: authority.url });
+    const now = Math.floor(Date.now() / 1000);
+    const token = (roles: string[], lifetime: { iat: number; exp: number }) =>
+      signToken(key, { iss: `${authority.url}/${TENANT}/v2.0`, aud: AUDIENCE, tid: TENANT, oid: '0a1b2c3d-0000-4000-8000-00000000aaaa', sub: 'route-walk', name: 'Route Walk', roles, nbf: lifetime.iat, ...lifetime });
+    const current = { iat: now - 60, exp: now + 3600 };
+    const tokens = Object.fromEntries(await Promise.all(ROLES.map(async (role) => [role, await token([APP_ROLE[role]], current)]))) as Record<Role, string>;
+    const expired = await token([APP_ROLE.admin], { iat: now - 7200, exp: now - 3600 });
+    for (const route of routes.filter((r) => r.url.startsWith('/api/'))) {
+      const url = concrete(route.url);
+      const method = route.method as 'GET' | 'POST';
+      const stale = await app.inject({ method, url, headers: { authorization: `Bearer ${expired}` } });
+      expect(stale.statusCode, `${method} ${url} with an expired token`).toBe(401);
+      expect(stale.json()).toMatchObject({ error: { code: 'invalid_credentials' } });
+      const required = ROLES.indexOf(route.access as Role);
+      for (const role of ROLES.slice(0, required)) {
+        const denied = await app.inject({ method, url, headers: { authorization: `Bearer ${tokens[role]}` } });
+        expect(denied.statusCode, `${method} ${url} as ${role} (token)`).toBe(403);
+      }
+      for (const role of ROLES.slice(required)) {
+        const allowed = await app.inject({ method, url, headers: { authorization: `Bearer ${tokens[role]}` } });
+        expect([401, 403], `${method} ${url} as ${role} (token)`).not.toContain(allowed.statusCode);
+      }
+    }
+    await app.close();
+    db.close();
+    await authority.close();
   });
 });
