@@ -280,3 +280,48 @@ function countBy(values: readonly string[]): Record<string, number> {
   for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
   return counts;
 }
+
+/** A node as the upgrade evidence lists it (progress events and the `nodes:<pool>` post-check). */
+export interface RecordedNode {
+  readonly name: string;
+  readonly ready: boolean;
+  readonly notReadyReason: string | null;
+  readonly cordoned: boolean;
+  readonly image: string | null;
+  readonly kubeletVersion: string | null;
+}
+
+export const recordedNode = (node: NodeFact): RecordedNode => ({
+  name: node.name,
+  ready: node.ready,
+  notReadyReason: node.notReadyReason,
+  cordoned: node.unschedulable,
+  image: node.imageVersion,
+  kubeletVersion: node.kubeletVersion,
+});
+
+export interface NodePostcheckEvidence {
+  /** The API server could not be read (the `kubernetes_api` post-check), with why. */
+  readonly unreachable: { readonly error: string | null } | null;
+  /** Each upgraded pool's nodes after the run, and whether all were Ready on the target image in time. */
+  readonly pools: readonly { readonly poolName: string; readonly settled: boolean; readonly nodes: readonly RecordedNode[] }[];
+  /** Pods the run left Pending or crash-looping (not so before it). */
+  readonly podsLeftUnhealthy: number;
+}
+
+/**
+ * What a run's recorded post-checks say of its nodes (the certificate, the period report); null when it has no
+ * node-level post-checks (no cluster API configured, or the run never reached them).
+ */
+export function nodePostcheckEvidence(checks: readonly { readonly name: string; readonly [field: string]: unknown }[]): NodePostcheckEvidence | null {
+  const api = checks.find((check) => check.name === 'kubernetes_api');
+  const pools = checks
+    .filter((check) => check.name.startsWith('nodes:'))
+    .map((check) => ({ poolName: check.name.slice('nodes:'.length), settled: check.ok === true, nodes: (check.nodes ?? []) as RecordedNode[] }));
+  if (api === undefined && pools.length === 0) return null;
+  return {
+    unreachable: api === undefined ? null : { error: typeof api.error === 'string' ? api.error : null },
+    pools,
+    podsLeftUnhealthy: checks.filter((check) => check.name.startsWith('pods:')).reduce((n, check) => n + ((check.newlyUnhealthy as unknown[] | undefined)?.length ?? 0), 0),
+  };
+}

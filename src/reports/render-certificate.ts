@@ -1,4 +1,5 @@
 import PDFDocument from 'pdfkit';
+import { nodePostcheckEvidence } from '../domain/node-evidence.js';
 import type { UpgradeRunRecord } from '../store/upgrade-repository.js';
 import { formatInstant, NONE } from './pdf/format.js';
 import { COLOR, CONTENT_WIDTH, FONT, MARGIN, PAGE } from './pdf/layout.js';
@@ -10,16 +11,6 @@ interface CertificateEvent {
   readonly at: string;
   readonly entryHash: string;
   readonly data?: Record<string, unknown>;
-}
-
-interface NodeCheckEvidence {
-  readonly name: string;
-  readonly ok: boolean;
-  readonly reachable?: boolean;
-  readonly error?: string;
-  readonly waitedSeconds?: number;
-  readonly nodes?: { name: string; ready: boolean; cordoned: boolean; image: string | null }[];
-  readonly newlyUnhealthy?: unknown[];
 }
 
 const NODE_ROWS = 12;
@@ -75,17 +66,14 @@ export function renderUpgradeCertificate(run: UpgradeRunRecord, events: readonly
   line('Pre-checks', `${run.prechecks.length} checks: ${verdicts.ok} ok, ${verdicts.warn} warn, ${verdicts.block} block`);
   const post = events.find((e) => e.event === 'postchecks');
   line('Post-checks', post ? `recorded at ${formatInstant(post.at)} (ledger entry ${post.sequence})` : 'not reached');
-  const nodeChecks = ((post?.data?.checks ?? []) as NodeCheckEvidence[]).filter((c) => c.name.startsWith('nodes:') || c.name.startsWith('pods:') || c.name === 'kubernetes_api');
-  const unreachable = nodeChecks.find((c) => c.name === 'kubernetes_api');
-  if (unreachable) line('Node-level checks', `API server not reachable (${unreachable.error ?? 'no reason given'}): ARM alone confirms this run`);
-  const nodeLists = nodeChecks.filter((c) => c.name.startsWith('nodes:'));
+  const nodes = nodePostcheckEvidence((post?.data?.checks ?? []) as { name: string }[]);
+  if (nodes?.unreachable) line('Node-level checks', `API server not reachable (${nodes.unreachable.error ?? 'no reason given'}): ARM alone confirms this run`);
+  const nodeLists = nodes?.pools ?? [];
   if (nodeLists.length > 0) {
-    const pods = nodeChecks.filter((c) => c.name.startsWith('pods:'));
-    const newlyUnhealthy = pods.reduce((n, c) => n + (c.newlyUnhealthy?.length ?? 0), 0);
-    line('Node-level checks', `${nodeLists.filter((c) => c.ok).length} of ${nodeLists.length} pools with every node Ready on the target image; ${newlyUnhealthy} pods left Pending or crash-looping by the run`);
+    line('Node-level checks', `${nodeLists.filter((pool) => pool.settled).length} of ${nodeLists.length} pools with every node Ready on the target image; ${nodes!.podsLeftUnhealthy} pods left Pending or crash-looping by the run`);
     doc.moveDown(0.3);
     doc.font(FONT.bold).fontSize(11).fillColor(COLOR.accent).text('Nodes after the upgrade (from the cluster\'s API server)', MARGIN.left).moveDown(0.3);
-    const nodeRows = nodeLists.flatMap((c) => (c.nodes ?? []).map((n) => [c.name.slice('nodes:'.length), n.name, n.ready ? 'Ready' : 'NotReady', n.cordoned ? 'cordoned' : 'schedulable', n.image ?? NONE]));
+    const nodeRows = nodeLists.flatMap((pool) => pool.nodes.map((n) => [pool.poolName, n.name, n.ready ? 'Ready' : 'NotReady', n.cordoned ? 'cordoned' : 'schedulable', n.image ?? NONE]));
     const nodeColumns = [{ width: 60 }, { width: 150 }, { width: 50 }, { width: 62 }, { width: CONTENT_WIDTH - 322 }];
     row(['Pool', 'Node', 'Ready', 'Scheduling', 'Image label'], true, nodeColumns);
     for (const cells of nodeRows.slice(0, NODE_ROWS)) row(cells, false, nodeColumns);

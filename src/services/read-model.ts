@@ -7,6 +7,7 @@ import { createSnapshotRepository } from '../store/snapshot-repository.js';
 import { createStateRepository } from '../store/state-repository.js';
 import { createUpgradeRepository } from '../store/upgrade-repository.js';
 import { createNodeCheckRepository } from '../store/node-check-repository.js';
+import { nodePostcheckEvidence } from '../domain/node-evidence.js';
 import { createFindingsService } from './findings-service.js';
 import { createInventoryService } from './inventory-service.js';
 import { createObservationHistory } from './observation-history.js';
@@ -41,15 +42,14 @@ export function createReadModel(options: { config: Config; db: Db; now: () => Da
   const nodeEvidenceOf = (runId: string) => {
     const row = postchecksOf.get(runId) as { body: string } | undefined;
     if (row === undefined) return null;
-    const checks = (JSON.parse(row.body) as { checks?: { name: string; ok: boolean; nodes?: { ready: boolean }[]; newlyUnhealthy?: unknown[]; error?: string }[] }).checks ?? [];
-    const unreachable = checks.find((c) => c.name === 'kubernetes_api');
-    const nodeLists = checks.filter((c) => c.name.startsWith('nodes:'));
-    if (unreachable === undefined && nodeLists.length === 0) return null;
+    const evidence = nodePostcheckEvidence((JSON.parse(row.body) as { checks?: { name: string }[] }).checks ?? []);
+    if (evidence === null) return null;
+    const count = (pools: typeof evidence.pools) => pools.reduce((n, pool) => n + pool.nodes.length, 0);
     return {
-      reachable: unreachable === undefined,
-      nodes: nodeLists.reduce((n, c) => n + (c.nodes?.length ?? 0), 0),
-      nodesReadyOnTarget: nodeLists.filter((c) => c.ok).reduce((n, c) => n + (c.nodes?.length ?? 0), 0),
-      podsLeftUnhealthy: checks.filter((c) => c.name.startsWith('pods:')).reduce((n, c) => n + (c.newlyUnhealthy?.length ?? 0), 0),
+      reachable: evidence.unreachable === null,
+      nodes: count(evidence.pools),
+      nodesReadyOnTarget: count(evidence.pools.filter((pool) => pool.settled)),
+      podsLeftUnhealthy: evidence.podsLeftUnhealthy,
     };
   };
   /** Everything a report's model is built from, but its wording. */

@@ -4,7 +4,7 @@ import { abortPoolOperation, pollOnce, resumeNodeImageUpgrade, submitNodeImageUp
 import { classifyArmError, type AttemptObserver, type RetryPolicy } from '../azure/retry.js';
 import { readPool, readUpgradeTarget } from '../azure/upgrade-target.js';
 import type { ClusterApi } from '../azure/cluster-api.js';
-import { newlyUnhealthy, nodesOfPool, nodesSettled, nodeTransitions, unhealthyPods, type NodeFact } from '../domain/node-evidence.js';
+import { newlyUnhealthy, nodesOfPool, nodesSettled, nodeTransitions, recordedNode, unhealthyPods, type NodeFact } from '../domain/node-evidence.js';
 import { installedMeetsTarget, type ObservedPool } from '../domain/upgrade.js';
 import type { EvidenceSink } from '../evidence/ledger.js';
 import { writeTransaction, type Db } from '../store/database.js';
@@ -239,7 +239,7 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
       try {
         api ??= await deps.clusterApi!(run.clusterId);
         const nodes = await api.poolNodes(poolName);
-        if (last === null) record(run, 'progress', { poolName, nodes: nodes.map(nodeSummary) });
+        if (last === null) record(run, 'progress', { poolName, nodes: nodes.map(recordedNode) });
         else {
           const transitions = nodeTransitions(last, nodes);
           if (transitions.length > 0) record(run, 'progress', { poolName, nodeTransitions: transitions });
@@ -283,7 +283,7 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
           ok: settled.settled,
           target: pool.targetImage,
           waitedSeconds: Math.round((Date.now() - started) / 100) / 10,
-          nodes: nodes.map(nodeSummary),
+          nodes: nodes.map(recordedNode),
           stragglers: settled.stragglers,
           ...(settled.settled ? {} : { note: `not every node was Ready on the target image within ${Math.round((deps.nodeSettleTimeoutInMs ?? 600_000) / 1000)} s` }),
         });
@@ -371,9 +371,4 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
       while (inFlight.size > 0) await Promise.all(inFlight.values());
     },
   };
-}
-
-/** A node as the evidence lists it. */
-function nodeSummary(node: NodeFact) {
-  return { name: node.name, ready: node.ready, notReadyReason: node.notReadyReason, cordoned: node.unschedulable, image: node.imageVersion, kubeletVersion: node.kubeletVersion };
 }
