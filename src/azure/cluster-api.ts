@@ -83,9 +83,11 @@ async function withUsableUser(config: k8s.KubeConfig, kubeconfig: string, creden
   const user = config.getCurrentUser();
   if (user === null) throw new Error('the kubeconfig AKS returned names no current user');
   if (user.exec === undefined && user.authProvider === undefined) return config;
+  // kubelogin's `--server-id` names the AKS server application; the legacy auth-provider form names none.
   const args: string[] = user.exec?.args ?? [];
-  const serverId = args[args.indexOf('--server-id') + 1] ?? AKS_SERVER_APP_ID;
-  const token = await credential.getToken(`${args.includes('--server-id') ? serverId : AKS_SERVER_APP_ID}/.default`);
+  const at = args.indexOf('--server-id');
+  const serverId = (at >= 0 ? args[at + 1] : undefined) ?? AKS_SERVER_APP_ID;
+  const token = await credential.getToken(`${serverId}/.default`);
   if (token === null) throw new Error('no token for the AKS server application');
   const cluster = config.getCurrentCluster()!;
   const context = config.getContextObject(config.getCurrentContext())!;

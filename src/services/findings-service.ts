@@ -214,7 +214,11 @@ export function createFindingsService(deps: FindingsDeps) {
     for (const clusterKey of deps.nodeChecks.clustersWithMismatch(atIso)) {
       const rows = deps.nodeChecks.resultsOfCluster(clusterKey, atIso);
       const byCheck = new Map<number, typeof rows>();
-      for (const row of rows) byCheck.set(row.checkId, [...(byCheck.get(row.checkId) ?? []), row]);
+      for (const row of rows) {
+        const ofCheck = byCheck.get(row.checkId);
+        if (ofCheck) ofCheck.push(row);
+        else byCheck.set(row.checkId, [row]);
+      }
       const mismatched = [...new Set(rows.filter((row) => row.verdict === 'mismatch').map((row) => row.poolName!))];
       for (const poolName of mismatched) {
         const first = rows.find((row) => row.poolName === poolName && row.verdict === 'mismatch')!;

@@ -7,7 +7,7 @@ import type { ExceptionRepository } from '../store/exception-repository.js';
 import type { FindingsService } from './findings-service.js';
 import { identityOf, type createObservationHistory } from './observation-history.js';
 import type { SnapshotRepository } from '../store/snapshot-repository.js';
-import type { PoolState, StateRepository } from '../store/state-repository.js';
+import type { PoolState, StateRepository, SubscriptionObservation } from '../store/state-repository.js';
 
 export interface InventoryServiceDeps {
   readonly snapshots: Pick<SnapshotRepository, 'latestCommittedAt' | 'get'>;
@@ -75,7 +75,7 @@ export function createInventoryService(deps: InventoryServiceDeps) {
     const policy = policyAt(atIso);
     const scope = query.scope === undefined ? null : resolveScope(policy, query.scope);
     if (snapshotId === null) {
-      return { at, snapshotId, scope, evaluate: () => [] as (PoolView & { key: string; breached: boolean })[], driftOf: () => null };
+      return { at, snapshotId, scope, observations: new Map<string, SubscriptionObservation>(), evaluate: () => [] as (PoolView & { key: string; breached: boolean })[], driftOf: () => null };
     }
     const observations = deps.state.subscriptionObservations(snapshotId);
     const history = deps.history({ policyAt, exceptions: deps.exceptions.all() }, snapshotId);
@@ -89,7 +89,7 @@ export function createInventoryService(deps: InventoryServiceDeps) {
         const observedAt = observations.get(row.pool.subscriptionId.toLowerCase())?.observedAt ?? null;
         return [{ key: row.key, ...toPoolView(row, drift, observedAt), breached: drift.breachAt !== null && drift.breachAt < atIso }];
       });
-    return { at, snapshotId, scope, evaluate, driftOf };
+    return { at, snapshotId, scope, observations, evaluate, driftOf };
   }
 
   const { policyAt } = deps;
@@ -177,9 +177,8 @@ export function createInventoryService(deps: InventoryServiceDeps) {
      * population. `view()` builds the API view only where a caller needs one.
      */
     *evaluateAt(query: { asOf: Date; scope?: string }): Generator<Evaluation> {
-      const { snapshotId, driftOf } = context(query);
+      const { snapshotId, driftOf, observations } = context(query);
       if (snapshotId === null) return;
-      const observations = deps.state.subscriptionObservations(snapshotId);
       for (const rows of chunks({ limit: Number.MAX_SAFE_INTEGER }, snapshotId)) {
         for (const row of rows) {
           const drift = driftOf(row);
@@ -205,9 +204,8 @@ export function createInventoryService(deps: InventoryServiceDeps) {
           yield { at: asOf, pools: [] };
           continue;
         }
-        const { driftOf } = context({ asOf, snapshotId, ...(scope === undefined ? {} : { scope }) });
+        const { driftOf, observations } = context({ asOf, snapshotId, ...(scope === undefined ? {} : { scope }) });
         const { pools } = walk.next().value as { pools: readonly PoolState[] };
-        const observations = deps.state.subscriptionObservations(snapshotId);
         // Evaluated as the caller reads them, so that each evaluation dies young (bench/report: peak RSS).
         yield {
           at: asOf,

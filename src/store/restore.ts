@@ -21,31 +21,7 @@ const SIDE_FILES = ['', '-wal', '-shm'] as const;
  */
 export function restoreDatabase(databaseFile: string, from: string, at: Date): { schemaVersion: number; previous: string | null } {
   if (!existsSync(from)) throw new RestoreRefusedError(`no backup at ${from}`);
-  let schemaVersion: number;
-  const backup = (() => {
-    try {
-      return openDatabase(from, { readonly: true });
-    } catch (error) {
-      throw new RestoreRefusedError(`${from} is not a readable SQLite database: ${(error as Error).message}`);
-    }
-  })();
-  try {
-    const check = (() => {
-      try {
-        return backup.pragma('integrity_check', { simple: true });
-      } catch (error) {
-        throw new RestoreRefusedError(`${from} is not a readable SQLite database: ${(error as Error).message}`);
-      }
-    })();
-    if (check !== 'ok') throw new RestoreRefusedError(`${from} fails its integrity check: ${String(check)}`);
-    schemaVersion = backup.pragma('user_version', { simple: true }) as number;
-    const known = readMigrations().length;
-    const tables = new Set((backup.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((t) => t.name));
-    if (schemaVersion === 0 || !tables.has('snapshots')) throw new RestoreRefusedError(`${from} is not an imagewarden database`);
-    if (schemaVersion > known) throw new RestoreRefusedError(`${from} has schema version ${schemaVersion}, newer than this imagewarden (${known}): restore it with the version that wrote it`);
-  } finally {
-    backup.close();
-  }
+  const schemaVersion = checkBackup(from);
 
   const staging = `${databaseFile}.restoring`;
   rmSync(staging, { force: true });
@@ -59,4 +35,28 @@ export function restoreDatabase(databaseFile: string, from: string, at: Date): {
   renameSync(staging, databaseFile);
   fsyncPath(dirname(databaseFile));
   return { schemaVersion, previous };
+}
+
+/** The backup's schema version, once it is known to be a sound imagewarden database this version can open. */
+function checkBackup(from: string): number {
+  let backup;
+  let check: unknown;
+  try {
+    backup = openDatabase(from, { readonly: true });
+    check = backup.pragma('integrity_check', { simple: true });
+  } catch (error) {
+    backup?.close();
+    throw new RestoreRefusedError(`${from} is not a readable SQLite database: ${(error as Error).message}`);
+  }
+  try {
+    if (check !== 'ok') throw new RestoreRefusedError(`${from} fails its integrity check: ${String(check)}`);
+    const schemaVersion = backup.pragma('user_version', { simple: true }) as number;
+    const known = readMigrations().length;
+    const tables = new Set((backup.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((t) => t.name));
+    if (schemaVersion === 0 || !tables.has('snapshots')) throw new RestoreRefusedError(`${from} is not an imagewarden database`);
+    if (schemaVersion > known) throw new RestoreRefusedError(`${from} has schema version ${schemaVersion}, newer than this imagewarden (${known}): restore it with the version that wrote it`);
+    return schemaVersion;
+  } finally {
+    backup.close();
+  }
 }

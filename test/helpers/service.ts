@@ -33,7 +33,10 @@ export function testConfig(emulator: RunningEmulator, env: Record<string, string
 }
 
 /** The service's use cases over a real database file, talking to the emulator through the real SDKs. */
-export function createTestServices(config: Config, options: { retry?: RetryPolicy; deadlineInMs?: number; upgradeIntervalInMs?: number } = {}) {
+export function createTestServices(
+  config: Config,
+  options: { retry?: RetryPolicy; deadlineInMs?: number; upgradeIntervalInMs?: number; kubernetesRetry?: RetryPolicy; nodeSettleTimeoutInMs?: number } = {},
+) {
   const db = openDatabase(config.databaseFile);
   migrate(db);
   const services = createServices({
@@ -41,7 +44,8 @@ export function createTestServices(config: Config, options: { retry?: RetryPolic
     db,
     logger: silentLogger,
     snapshotOptions: { retryPolicy: options.retry ?? FAST_RETRY, ...(options.deadlineInMs ? { deadlineInMs: options.deadlineInMs } : {}) },
-    upgradeOptions: { updateIntervalInMs: options.upgradeIntervalInMs ?? 50 },
+    upgradeOptions: { updateIntervalInMs: options.upgradeIntervalInMs ?? 50, ...(options.nodeSettleTimeoutInMs ? { nodeSettleTimeoutInMs: options.nodeSettleTimeoutInMs } : {}) },
+    ...(options.kubernetesRetry ? { kubernetesRetryPolicy: options.kubernetesRetry } : {}),
   });
   return { db, services };
 }

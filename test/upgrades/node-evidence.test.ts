@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
 import type { FleetCluster } from '../../src/emulator/types.js';
-import { createServices } from '../../src/services/create-services.js';
-import { openDatabase } from '../../src/store/database.js';
-import { migrate } from '../../src/store/migrate.js';
 import { startTestEmulator } from '../helpers/emulator.js';
 import { cluster, pool, SUB_1, TENANT, UBUNTU } from '../helpers/fleets.js';
 import { pdfText } from '../helpers/report-history.js';
-import { FAST_RETRY, silentLogger } from '../helpers/service.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { createTestServices, FAST_RETRY, testConfig } from '../helpers/service.js';
 
 const OLD = `${UBUNTU}-202607.01.0`;
 const NEW = `${UBUNTU}-202611.10.0`;
@@ -35,17 +30,7 @@ async function harness(overrides: Partial<FleetCluster> = {}, settleMs = 3_000) 
     },
     { upgradeDurationMs: 600 },
   );
-  const config = loadConfig({ IMAGEWARDEN_DATA_DIR: tempDir(), IMAGEWARDEN_ARM_ENDPOINT: emulator.url, IMAGEWARDEN_ARM_TOKEN: emulator.token, IMAGEWARDEN_SNAPSHOT_CRON: 'off' });
-  const db = openDatabase(config.databaseFile);
-  migrate(db);
-  const services = createServices({
-    config,
-    db,
-    logger: silentLogger,
-    snapshotOptions: { retryPolicy: FAST_RETRY },
-    kubernetesRetryPolicy: KUBERNETES_RETRY,
-    upgradeOptions: { updateIntervalInMs: 40, nodeSettleTimeoutInMs: settleMs },
-  });
+  const { services } = createTestServices(testConfig(emulator), { upgradeIntervalInMs: 40, kubernetesRetry: KUBERNETES_RETRY, nodeSettleTimeoutInMs: settleMs });
   await services.snapshotService.run('cli', 'test');
   services.upgradeRunner.start();
   const app = await buildApp({ services });
