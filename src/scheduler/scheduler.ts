@@ -6,6 +6,8 @@ export interface ScheduledJob {
   /** A cron expression, or null when the schedule is off. */
   readonly schedule: string | null;
   readonly run: () => Promise<unknown>;
+  /** A frequent housekeeping job: its routine finishes are logged at debug, not info (failures still at error). */
+  readonly quiet?: boolean;
 }
 
 export interface Scheduler {
@@ -16,7 +18,7 @@ export interface Scheduler {
  * Maps cron schedules to jobs. It only triggers: one run of a job at a time (a tick that finds the previous run
  * still going is skipped and logged), timings logged, failures logged and never rethrown into the timer.
  */
-export function startScheduler(jobs: readonly ScheduledJob[], logger: Pick<Logger, 'info' | 'warn' | 'error'>): Scheduler {
+export function startScheduler(jobs: readonly ScheduledJob[], logger: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>): Scheduler {
   const tasks: ScheduledTask[] = [];
   for (const job of jobs) {
     if (job.schedule === null) {
@@ -33,7 +35,7 @@ export function startScheduler(jobs: readonly ScheduledJob[], logger: Pick<Logge
       const started = Date.now();
       try {
         await job.run();
-        logger.info({ job: job.name, durationInMs: Date.now() - started }, 'scheduled job finished');
+        logger[job.quiet ? 'debug' : 'info']({ job: job.name, durationInMs: Date.now() - started }, 'scheduled job finished');
       } catch (error) {
         logger.error({ job: job.name, durationInMs: Date.now() - started, err: error }, 'scheduled job failed');
       } finally {
