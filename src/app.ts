@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAuth, type Authenticator } from './http/plugins/auth.js';
-import { registerErrorHandler } from './http/plugins/error-handler.js';
+import { answerFrameworkError, registerErrorHandler } from './http/plugins/error-handler.js';
 import { createValidatorCompiler } from './http/validator.js';
 import { evidenceRoutes, type EvidenceRouteDeps } from './http/routes/evidence.js';
 import { reportRoutes, type ReportRouteDeps } from './http/routes/reports.js';
@@ -12,9 +12,11 @@ import { findingRoutes, type FindingRouteDeps } from './http/routes/findings.js'
 import { healthRoutes, type HealthDeps } from './http/routes/health.js';
 import { inventoryRoutes, summaryRoute, type InventoryRouteDeps } from './http/routes/inventory.js';
 import { keyRoutes, type KeyRouteDeps } from './http/routes/keys.js';
+import { meRoutes } from './http/routes/me.js';
 import { snapshotRoutes, type SnapshotRouteDeps } from './http/routes/snapshots.js';
 import { nodeCheckRoutes, type NodeCheckRouteDeps } from './http/routes/node-checks.js';
 import { metricsRoutes, type MetricsRouteDeps } from './http/routes/metrics.js';
+import { webhookRoutes, type WebhookRouteDeps } from './http/routes/webhooks.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
 import { registerHardening } from './http/plugins/hardening.js';
 import { echoRequestId, requestIdOf } from './observability/request-id.js';
@@ -30,7 +32,8 @@ export type AppServices = HealthDeps &
   QuestionnaireRouteDeps &
   UpgradeRouteDeps &
   NodeCheckRouteDeps &
-  MetricsRouteDeps & { readonly authenticator: Authenticator };
+  MetricsRouteDeps &
+  WebhookRouteDeps & { readonly authenticator: Authenticator };
 
 export interface BuildAppOptions {
   readonly services: AppServices;
@@ -49,6 +52,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // x-request-id when the caller sends a plain one, else a UUID: in every log line of the request, and echoed.
     requestIdHeader: false,
     genReqId: requestIdOf,
+    frameworkErrors: answerFrameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(createValidatorCompiler());
   echoRequestId(app);
@@ -68,6 +72,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   const { services } = options;
   await app.register(healthRoutes(services));
+  await app.register(meRoutes());
   await app.register(snapshotRoutes(services));
   await app.register(inventoryRoutes(services));
   await app.register(summaryRoute(services));
@@ -80,6 +85,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(upgradeRoutes(services));
   await app.register(nodeCheckRoutes(services));
   await app.register(metricsRoutes(services));
+  await app.register(webhookRoutes(services));
   await apiDocs.serve();
   return app;
 }

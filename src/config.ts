@@ -62,6 +62,8 @@ export interface Config {
   readonly reportHeapMB: number;
   /** Client secret credential from the standard AZURE_* variables, when all three are set. */
   readonly clientSecret: { tenantId: string; clientId: string; clientSecret: string } | null;
+  /** Signed webhooks (docs/webhooks.md): where they go and the HMAC secret; null when IMAGEWARDEN_WEBHOOK_URL is unset. */
+  readonly webhook: { url: string; secret: string } | null;
 }
 
 export class ConfigError extends Error {
@@ -175,6 +177,7 @@ export function loadConfig(env: Env = process.env): Config {
     if (value !== 0 && value < 64) problems.push(`IMAGEWARDEN_REPORT_HEAP_MB: 0 (in-process) or at least 64, got ${value}`);
     return value;
   };
+  const webhook = webhookConfig(read('IMAGEWARDEN_WEBHOOK_URL'), read('IMAGEWARDEN_WEBHOOK_SECRET'), problems);
   const config: Config = {
     dataDir,
     databaseFile: resolve(dataDir, 'imagewarden.db'),
@@ -204,9 +207,35 @@ export function loadConfig(env: Env = process.env): Config {
     reportHeapMB: reportHeapMB(),
     rateLimitPerMinute: integer('IMAGEWARDEN_RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
     clientSecret,
+    webhook,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/**
+ * The webhook target: an https:// URL (http:// only on loopback) and a secret long enough that its HMAC cannot be
+ * guessed. A secret without a URL is refused too (a typo in the URL's name would silently turn webhooks off).
+ * Messages never repeat the secret.
+ */
+function webhookConfig(url: string | undefined, secret: string | undefined, problems: string[]): Config['webhook'] {
+  if (url === undefined) {
+    if (secret !== undefined) problems.push('IMAGEWARDEN_WEBHOOK_SECRET: set without IMAGEWARDEN_WEBHOOK_URL');
+    return null;
+  }
+  // Only the scheme and host are repeated: a webhook URL's path often carries a token of its own.
+  const parsed = URL.canParse(url) ? new URL(url) : null;
+  let problem: string | null = null;
+  if (parsed === null || !['https:', 'http:'].includes(parsed.protocol)) problem = 'not an http(s) URL';
+  else if (parsed.protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname)) {
+    problem = `use https:// (plain http only on loopback), got http://${parsed.host}/…`;
+  }
+  if (problem !== null) problems.push(`IMAGEWARDEN_WEBHOOK_URL: ${problem}`);
+  if (secret === undefined) problems.push('IMAGEWARDEN_WEBHOOK_SECRET: required when IMAGEWARDEN_WEBHOOK_URL is set');
+  else if (!/^[\x21-\x7e]{32,1024}$/.test(secret)) {
+    problems.push(`IMAGEWARDEN_WEBHOOK_SECRET: expected 32 to 1024 printable ASCII characters without spaces (e.g. openssl rand -hex 32), got ${secret.length} characters`);
+  }
+  return problem === null && secret !== undefined ? { url, secret } : null;
 }
 
 /** A witness is an absolute file path, an https:// URL, or http:// on loopback (a local relay). */

@@ -57,13 +57,19 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
         { name: 'node-check', schedule: config.nodeCheckCron, run: () => services.nodeChecks.run('schedule', 'system') },
         // Daily, so imagewarden_ledger_verified (and its alert) always says something recent about the whole ledger.
         { name: 'ledger-verify', schedule: '10 4 * * *', run: async () => services.evidence.verify() },
+        // Daily: operational records past their use (never evidence: src/domain/retention.ts).
+        { name: 'retention', schedule: '40 4 * * *', run: async () => services.retention.prune() },
         // At least hourly, even when idle: finding transitions (breach instants, exception expiries) and a signed checkpoint.
         { name: 'evidence-checkpoint', schedule: '17 * * * *', run: async () => services.recordFindings({ force: true }) },
+        // Webhooks (when configured) on each alert condition's transitions; time alone moves breach instants and expiries.
+        { name: 'webhooks', schedule: services.webhooks.enabled ? '* * * * *' : null, run: async () => services.webhooks.evaluate(), quiet: true },
       ],
       logger,
     );
     // Only serve executes upgrades: it resumes whatever a previous process left unfinished.
     services.upgradeRunner.start();
+    // Deliveries a previous process left pending are sent now.
+    services.webhooks.start();
     logger.info({ url, dataDir: config.dataDir }, 'imagewarden serving');
     const openDb = db;
     const openScheduler = scheduler;
@@ -78,6 +84,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
           openScheduler.stop();
           // Runs in flight stop where they are and stay resumable; the next start picks them up.
           await services.upgradeRunner.stop();
+          await services.webhooks.stop();
           await app.close();
           // A snapshot in flight finishes and commits (or records its failure) before the database closes.
           await services.snapshotService.drain({ graceInMs: 10_000 });

@@ -94,6 +94,12 @@ export function createServiceMetrics(options: ServiceMetricsOptions) {
     labelNames: ['status'] as const,
     registers,
   });
+  const webhookDeliveries = new Counter({
+    name: `${PREFIX}webhook_deliveries_total`,
+    help: 'Webhook delivery attempts, by event and outcome (delivered, retry: failed and tried again later, failed: given up).',
+    labelNames: ['event', 'outcome'] as const,
+    registers,
+  });
   // Outcomes start at 0, so that `increase()` sees the first one after a restart (a series born at 1 shows none).
   for (const scope of ['fleet', 'cluster']) for (const status of ['succeeded', 'partial', 'failed']) snapshots.inc({ scope, status }, 0);
   for (const status of ['succeeded', 'failed', 'aborted', 'blocked']) upgradeRuns.inc({ status }, 0);
@@ -221,6 +227,11 @@ export function createServiceMetrics(options: ServiceMetricsOptions) {
 
     nodeCheckFinished(status: string): void {
       nodeChecks.inc({ status });
+    },
+
+    /** Each webhook delivery attempt's outcome; `by` 0 makes the series exist (when webhooks are on). */
+    webhookAttempt(event: string, outcome: string, by = 1): void {
+      webhookDeliveries.inc({ event, outcome }, by);
     },
 
     ledgerVerification(intact: boolean): void {

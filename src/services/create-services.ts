@@ -34,6 +34,8 @@ import { createSnapshotService, type SnapshotServiceOptions } from './snapshot-s
 import { createServiceMetrics } from '../observability/metrics.js';
 import { metricSources } from '../observability/metric-sources.js';
 import { reportingVerification } from '../observability/ledger-verification.js';
+import { createWebhookService, type WebhookServiceOptions } from './webhook-service.js';
+import { createRetentionService } from './retention-service.js';
 
 export interface CreateServicesOptions {
   readonly config: Config;
@@ -53,6 +55,8 @@ export interface CreateServicesOptions {
   readonly upgradeOptions?: { readonly updateIntervalInMs?: number; readonly poolDeadlineInMs?: number; readonly nodeSettleTimeoutInMs?: number };
   /** Retries of reads from each cluster's own API server (default: azure/cluster-api.ts KUBERNETES_RETRY_POLICY). */
   readonly kubernetesRetryPolicy?: RetryPolicy;
+  /** Webhook retry pacing and timeouts (tests use milliseconds). */
+  readonly webhookOptions?: WebhookServiceOptions;
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -90,6 +94,8 @@ export function createServices(options: CreateServicesOptions) {
   const templates = loadReportTemplates();
   const questionnaire = loadQuestionnaire();
   const reportRepository = createReportRepository(db);
+  // Told when a snapshot, an upgrade run or a verification ends, so that a webhook need not wait for the next minute.
+  const webhooks = createWebhookService({ db, target: config.webhook, inventory, exceptions, now, logger, onAttempt: metrics.webhookAttempt, ...(options.webhookOptions ? { options: options.webhookOptions } : {}) });
   /** Records finding transitions since the last look, then signs a checkpoint over everything appended. */
   const recordFindings = (options: { force?: boolean } = {}) => {
     try {
@@ -111,7 +117,10 @@ export function createServices(options: CreateServicesOptions) {
     ...(options.snapshotOptions ? { options: options.snapshotOptions } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     onArmAttempt: metrics.onAttempt,
-    onEnded: metrics.snapshotEnded,
+    onEnded: (snapshot, durationInSeconds) => {
+      metrics.snapshotEnded(snapshot, durationInSeconds);
+      webhooks.poke();
+    },
     evidence: {
       record: (snapshot, changes) => recordSnapshot(db, ledger, snapshot, changes),
       committed: () => {
@@ -170,7 +179,10 @@ export function createServices(options: CreateServicesOptions) {
     expirePending: () => upgradeService.expirePending(),
     clusterApi,
     onArmAttempt: metrics.onAttempt,
-    onRunFinished: metrics.upgradeRunFinished,
+    onRunFinished: (status) => {
+      metrics.upgradeRunFinished(status);
+      webhooks.poke();
+    },
     ...options.upgradeOptions,
   });
   metrics.watch(metricSources({ db, inventory, findings, exceptions, evidence: evidenceRepo, now }));
@@ -192,8 +204,13 @@ export function createServices(options: CreateServicesOptions) {
     keyService,
     ledger,
     evidenceRepo,
-    evidence: reportingVerification(createEvidenceService({ db, repo: evidenceRepo, config, key: signingKey, now }), metrics.ledgerVerification),
+    evidence: reportingVerification(createEvidenceService({ db, repo: evidenceRepo, config, key: signingKey, now }), (intact) => {
+      metrics.ledgerVerification(intact);
+      webhooks.ledgerVerified(intact);
+    }),
     recordFindings,
+    webhooks,
+    retention: createRetentionService({ db, evidence: ledger, retentionDays: config.retentionDays, now }),
     snapshotService,
     policies,
     policy,

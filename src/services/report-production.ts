@@ -127,7 +127,7 @@ export type ReportProducer = (job: ReportJob) => Promise<ProducedReport>;
 export function workerProducer(config: Config, heapMB: number, onDone?: (figures: { peakRssMB: number }) => void): ReportProducer {
   const here = fileURLToPath(import.meta.url);
   const workerFile = here.endsWith('.ts') ? join(dirname(here), '..', '..', 'dist', 'services', 'report-worker.js') : join(dirname(here), 'report-worker.js');
-  const workerConfig: Config = { ...config, armToken: null, apiKey: null, clientSecret: null, metricsToken: null };
+  const workerConfig: Config = { ...config, armToken: null, apiKey: null, clientSecret: null, metricsToken: null, webhook: null };
   return (job) =>
     new Promise((resolve, reject) => {
       const child = fork(workerFile, [], { execArgv: [`--max-old-space-size=${heapMB}`], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

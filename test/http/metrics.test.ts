@@ -30,6 +30,7 @@ const METRIC_NAMES = [
   'imagewarden_snapshots_total',
   'imagewarden_upgrade_runs_active',
   'imagewarden_upgrade_runs_total',
+  'imagewarden_webhook_deliveries_total',
 ];
 
 const LATEST = `${UBUNTU}-{{YYYYMM.DD-1}}.0`;

@@ -45,6 +45,10 @@ describe('route roles', () => {
       }
     }
     expect(routes.filter((route) => route.access === 'public').map((route) => route.url)).toEqual(expect.arrayContaining(['/metrics', '/openapi.json', '/docs']));
+    // Who was alerted, and when, is for admins (the deliveries name the receiver's outcomes, never the secret).
+    expect(routes.find((route) => route.url === '/api/v1/webhooks/deliveries')?.access).toBe('admin');
+    // Every signed-in caller may ask who it is (the dashboard shows it): the lowest role.
+    expect(routes.find((route) => route.url === '/api/v1/me')?.access).toBe('auditor');
     await app.close();
     db.close();
   });

@@ -23,6 +23,7 @@ const TAGS: readonly { name: string; description: string; segments: readonly str
   { name: 'node-checks', description: "Node-level cross-checks against each cluster's own API", segments: ['node-checks'] },
   { name: 'evidence', description: 'The tamper-evident evidence ledger: verification, export, keys, checkpoints', segments: ['evidence'] },
   { name: 'keys', description: 'API keys (admin)', segments: ['keys'] },
+  { name: 'webhooks', description: 'Signed webhook deliveries of alert transitions (admin)', segments: ['webhooks'] },
   { name: 'operations', description: 'Probes and metrics for the platform running imagewarden; no key needed', segments: [] },
 ];
 
