@@ -18,8 +18,9 @@ export interface ReportPeriod {
 export function monthPeriod(period: string): ReportPeriod {
   const match = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(period);
   if (!match) throw invalidInput('invalid_period', 'period must be a month, YYYY-MM', { period });
-  const from = Date.UTC(Number(match[1]), Number(match[2]) - 1, 1);
-  const to = Date.UTC(Number(match[1]), Number(match[2]), 1);
+  // Not Date.UTC: it reads years 0-99 as 1900-1999.
+  const from = Date.parse(`${period}-01T00:00:00Z`);
+  const to = new Date(from).setUTCMonth(new Date(from).getUTCMonth() + 1);
   return build(from, to, period);
 }
 

@@ -22,6 +22,8 @@ describe('hardening', () => {
       { url: '/api/v1/pools', headers: {} },
       { url: '/no/such/route', headers: {} },
       { url: '/healthz', headers: {} },
+      // Answered by the router before any hook runs (a path parameter over 100 characters).
+      { url: `/api/v1/snapshots/${'a'.repeat(101)}`, headers: {} },
     ]) {
       const response = await h.app.inject({ method: 'GET', ...request });
       expect(response.headers['content-security-policy'], request.url).toBe("default-src 'none';frame-ancestors 'none';base-uri 'none';form-action 'none'");
@@ -31,6 +33,7 @@ describe('hardening', () => {
       expect(response.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
       expect(response.headers['cross-origin-resource-policy']).toBe('same-origin');
       expect(response.headers['x-powered-by']).toBeUndefined();
+      expect(response.headers['x-request-id']).toEqual(expect.any(String));
     }
     await h.close();
   });
@@ -62,7 +65,33 @@ describe('hardening', () => {
     const operator = h.key('big', 'operator');
     const response = await h.app.inject({ method: 'POST', url: '/api/v1/exceptions', headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, payload: JSON.stringify({ reason: 'x'.repeat(70_000) }) });
     expect(response.statusCode).toBe(413);
-    expect(response.json()).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
+    expect(response.json()).toMatchObject({ error: { code: 'body_too_large', message: expect.any(String) } });
+    await h.close();
+  });
+
+  it('names the framework\'s own client errors in the API\'s words', async () => {
+    const h = await harness();
+    const headers = { authorization: `Bearer ${h.key('ops', 'operator')}` };
+    const post = (contentType: string, payload: string) => h.app.inject({ method: 'POST', url: '/api/v1/exceptions', headers: { ...headers, 'content-type': contentType }, payload });
+    expect((await post('application/xml', '<reason/>')).json()).toMatchObject({ error: { code: 'unsupported_media_type' } });
+    expect((await post('application/json', '{"reason":')).json()).toMatchObject({ error: { code: expect.stringMatching(/^[a-z_]+$/) } });
+    expect(JSON.stringify((await post('application/json', '{"reason":')).json())).not.toMatch(/FST_|fastify/i);
+    await h.close();
+  });
+
+  it('refuses control characters and lone surrogates in free text kept as evidence; tabs and line breaks are text', async () => {
+    const h = await harness();
+    const headers = { authorization: `Bearer ${h.key('ops', 'operator')}`, 'content-type': 'application/json' };
+    const request = (reason: string) => ({ scope: { kind: 'subscription', subscriptionId: '00000000-0000-0000-0000-000000000001' }, reason, compensatingControl: 'WAF', ticket: 'CHG-1', expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
+    for (const reason of ['nul \u0000 inside', 'bell \u0007', 'escape \u001b[31m', 'lone \ud800 surrogate', ' \n\t ']) {
+      // JSON.stringify escapes a lone surrogate as \\udXXX; the server's JSON.parse turns it back into one.
+      const response = await h.app.inject({ method: 'POST', url: '/api/v1/exceptions', headers, payload: JSON.stringify(request(reason)) });
+      expect(response.statusCode, reason).toBe(400);
+      expect(response.json().error.details.problems.some((p: { path: string }) => p.path === '/reason'), reason).toBe(true);
+    }
+    const accepted = await h.app.inject({ method: 'POST', url: '/api/v1/exceptions', headers, payload: JSON.stringify(request('line one\nline two\ttabbed — naïve ✓ 𝄞')) });
+    expect(accepted.statusCode, accepted.body).toBe(201);
+    expect(accepted.json().reason).toBe('line one\nline two\ttabbed — naïve ✓ 𝄞');
     await h.close();
   });
 });

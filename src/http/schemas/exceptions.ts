@@ -1,7 +1,12 @@
 import Type from 'typebox';
 import { DateTime, Nullable } from './common.js';
 
-export const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '\\S' });
+/**
+ * Free text kept in evidence (reasons, tickets): not blank, and no control characters (tab and line breaks aside)
+ * or lone surrogates, which would corrupt the PDF, CSV and log lines it is copied into.
+ */
+export const FREE_TEXT_PATTERN = '^(?=[\\s\\S]*\\S)[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F\\uD800-\\uDFFF]*$';
+export const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: FREE_TEXT_PATTERN });
 
 export const ScopeSchema = Type.Object(
   {
