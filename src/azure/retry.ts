@@ -108,6 +108,15 @@ export class ArmCallError extends Error {
   }
 }
 
+/** A failed call as a run's evidence records it: the ARM error code (else `HTTP<status>`, or `NoResponse`) and what it came to. */
+export function recordedArmError(error: unknown): { code: string; message: string } {
+  if (error instanceof ArmCallError) {
+    const { failure } = error;
+    return { code: failure.code ?? (failure.statusCode === null ? 'NoResponse' : `HTTP${failure.statusCode}`), message: error.message };
+  }
+  return { code: 'UnexpectedError', message: error instanceof Error ? error.message : String(error) };
+}
+
 export interface RetryEvent {
   readonly operation: string;
   readonly attempt: number;
@@ -137,11 +146,26 @@ export interface RetryContext {
   readonly now?: () => number;
 }
 
+/** Per-call refinements of the policy, for calls that are not plain reads. */
+export interface RetryOptions<T> {
+  /**
+   * Narrows which retryable failures are retried: a write whose request went out and got no answer may have been
+   * carried out, so it must not be sent again blindly (azure/node-image-upgrade.ts).
+   */
+  readonly retryIf?: (failure: ArmFailure, error: unknown) => boolean;
+  /**
+   * Runs after the wait, before the next attempt. A value returned ends the call with that value: the attempt is no
+   * longer needed (e.g. a re-read found that Azure had carried out the write after all). Its own errors propagate.
+   */
+  readonly beforeRetry?: () => Promise<T | undefined>;
+}
+
 /** Runs `call` under the policy; `call` receives an AbortSignal bounded by the per-request timeout and the deadline. */
 export async function withRetry<T>(
   operation: string,
   context: RetryContext,
   call: (abortSignal: AbortSignal) => Promise<T>,
+  options: RetryOptions<T> = {},
 ): Promise<T> {
   const { policy } = context;
   const now = context.now ?? Date.now;
@@ -159,11 +183,14 @@ export async function withRetry<T>(
       const failure = classifyArmError(error, now());
       const delayInMs = retryDelayInMs(policy, attempt, failure, random());
       const tooLong = failure.throttled && delayInMs > policy.maxThrottleDelayInMs;
-      const giveUp = !failure.retryable || attempt >= policy.maxAttempts || tooLong || now() + delayInMs >= context.deadline;
+      const refused = options.retryIf !== undefined && !options.retryIf(failure, error);
+      const giveUp = !failure.retryable || refused || attempt >= policy.maxAttempts || tooLong || now() + delayInMs >= context.deadline;
       context.onAttempt?.({ operation, attempt, failure, willRetry: !giveUp });
       if (giveUp) throw new ArmCallError(operation, failure, attempt, { cause: error });
       context.onRetry?.({ operation, attempt, delayInMs, failure });
       await sleep(delayInMs);
+      const settled = options.beforeRetry ? await options.beforeRetry() : undefined;
+      if (settled !== undefined) return settled;
       continue;
     }
     // Reported outside the try: an observer's own failure must never pass for the call's.

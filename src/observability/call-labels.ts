@@ -8,6 +8,7 @@ export interface CallLabels {
 
 /**
  * `managedClusters.get aks-1` → arm `managedClusters.get`; `resources page 3` → arm `resources` (Resource Graph);
+ * `operations.get aks-1/web` → arm `operations.get` (one poll of an upgrade: its status and, once done, its result);
  * `kubernetes nodes.list aks-1` → kubernetes `nodes.list`. Resource names stay out of labels: one series per
  * operation, not per cluster (a 10,000-cluster fleet would otherwise make 10,000 series).
  */
@@ -18,9 +19,9 @@ export function callLabels(operation: string): CallLabels {
 }
 
 /**
- * The HTTP status of an attempt: `2xx` for a success (the SDKs hand back the result, not the code; every call made
- * through the retry policy is a read answered 200), the status code of a failure, or `network` when no HTTP answer
- * came (reset, refused, timed out, or no token could be had).
+ * The HTTP status of an attempt: `2xx` for a success (the SDKs hand back the result, not the code: a read answered
+ * 200, an upgrade POST accepted with 202, a poll of its operation), the status code of a failure, or `network` when
+ * no HTTP answer came (reset, refused, timed out, or no token could be had).
  */
 export function statusLabel(failure: ArmFailure | null): string {
   if (failure === null) return '2xx';

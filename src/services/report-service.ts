@@ -146,7 +146,14 @@ export function createReportService(deps: ReportServiceDeps) {
       if (!existsSync(root)) return;
       for (const name of readdirSync(root)) {
         const id = name.replace(/^\.tmp-/, '');
-        if (name.startsWith('.tmp-') && !inFlight.has(id) && deps.reports.get(id)?.status !== 'running') rmSync(join(root, name), { recursive: true, force: true });
+        if (!name.startsWith('.tmp-') || inFlight.has(id) || deps.reports.get(id)?.status === 'running') continue;
+        // The worker of a killed process may still be writing its last file here for a moment: a leftover is
+        // retried at the next start, never a reason not to start.
+        try {
+          rmSync(join(root, name), { recursive: true, force: true, maxRetries: 3 });
+        } catch (error) {
+          deps.logger.warn({ err: error, dir: name }, 'could not remove an interrupted report directory yet');
+        }
       }
     },
 

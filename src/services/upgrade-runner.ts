@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ArmClients } from '../azure/arm-clients.js';
-import { abortPoolOperation, pollOnce, resumeNodeImageUpgrade, submitNodeImageUpgrade, type UpgradePoller } from '../azure/node-image-upgrade.js';
-import { classifyArmError, type AttemptObserver, type RetryPolicy } from '../azure/retry.js';
+import { abortPoolOperation, assertArmHost, pollNodeImageUpgrade, submitNodeImageUpgrade, type PoolActivity, type Submission } from '../azure/node-image-upgrade.js';
+import { classifyArmError, recordedArmError, type AttemptObserver, type RetryContext, type RetryPolicy } from '../azure/retry.js';
 import { readPool, readUpgradeTarget } from '../azure/upgrade-target.js';
 import type { ClusterApi } from '../azure/cluster-api.js';
 import { newlyUnhealthy, nodesOfPool, nodesSettled, nodeTransitions, recordedNode, unhealthyPods, type NodeFact } from '../domain/node-evidence.js';
@@ -66,7 +66,9 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
       }, ms);
       stop.signal.addEventListener('abort', wake, { once: true });
     });
-  const retry = () => ({ policy: deps.retryPolicy, deadline: deps.now().getTime() + 10 * 60_000, onAttempt: deps.onArmAttempt });
+  // Operational time, not the (injectable) evidence clock: the deadline bounds real waiting, as withRetry measures it.
+  // Retry waits sleep on the runner's own sleep, so a shutdown never waits out a Retry-After.
+  const retry = (): RetryContext => ({ policy: deps.retryPolicy, deadline: Date.now() + 10 * 60_000, onAttempt: deps.onArmAttempt, sleep });
 
   const record = (run: UpgradeRunRecord, kind: string, body: Record<string, unknown>, change?: () => void) => {
     writeTransaction(deps.db, () => {
@@ -101,14 +103,25 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
   }
 
   async function upgradePool(run: UpgradeRunRecord, pool: UpgradePoolRecord, watchNodes = nodeWatcher(run, pool.poolName)): Promise<Outcome | 'stopped'> {
-    let poller: UpgradePoller | null = null;
+    let pollerState: string | null = null;
     let derivedFrom: 'poller' | 'resource_state' = 'poller';
     if (pool.pollerState === null) {
-      const observed = await readPool(deps.clients, run.clusterId, pool.poolName, retry());
+      let observed: ObservedPool | null;
+      try {
+        observed = await readPool(deps.clients, run.clusterId, pool.poolName, retry());
+      } catch (error) {
+        return failPool(run, pool, recordedArmError(error));
+      }
       if (observed === null) return failPool(run, pool, { code: 'PoolNotFound', message: `agent pool ${pool.poolName} no longer exists` });
       if (installedMeetsTarget(observed.nodeImageVersion, pool.targetImage) && observed.provisioningState === 'Succeeded') {
-        record(run, 'pool_succeeded', { poolName: pool.poolName, skipped: true, imageAfter: observed.nodeImageVersion, note: 'already on the target image' }, () =>
-          deps.repo.updatePool(run.id, pool.position, { status: 'skipped', imageAfter: observed.nodeImageVersion, kubernetesVersionAfter: observed.kubernetesVersion, finishedAt: deps.now().toISOString() }),
+        const current = observed;
+        if (pool.status === 'running') {
+          // This run sent (or adopted) the upgrade before a restart lost its answer (the `submitting` record below):
+          // the pool's state confirms it. Recording it skipped would leave an upgrade we made without its record.
+          return confirm(run, pool, { terminal: 'succeeded', error: null }, 'resource_state');
+        }
+        record(run, 'pool_succeeded', { poolName: pool.poolName, skipped: true, imageAfter: current.nodeImageVersion, note: 'already on the target image' }, () =>
+          deps.repo.updatePool(run.id, pool.position, { status: 'skipped', imageAfter: current.nodeImageVersion, kubernetesVersionAfter: current.kubernetesVersion, finishedAt: deps.now().toISOString() }),
         );
         return { status: 'succeeded' };
       }
@@ -121,7 +134,18 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
       } else {
         // The nodes as they stand before Azure touches them: the baseline of every transition recorded after.
         await watchNodes();
-        const submission = await submitNodeImageUpgrade(deps.clients, run.clusterId, pool.poolName, { updateIntervalInMs: interval });
+        // Write-ahead, before the POST: a crash after Azure accepts it but before `submitted` is stored must resume as
+        // this run's upgrade (adopted, or confirmed from the pool's state), not as a pool that was already current.
+        if (pool.status === 'pending') {
+          record(run, 'progress', { poolName: pool.poolName, submitting: true, targetImage: pool.targetImage }, () => deps.repo.updatePool(run.id, pool.position, { status: 'running' }));
+        }
+        let submission: Submission;
+        try {
+          submission = await submitNodeImageUpgrade(deps.clients, run.clusterId, pool.poolName, { updateIntervalInMs: interval, retry: retry(), activity: () => activityOf(run, pool) });
+        } catch (error) {
+          // Azure refused it (throttled or failing past the retry policy, or an answer no retry changes): recorded.
+          return failPool(run, pool, recordedArmError(error));
+        }
         if (submission.kind === 'blocked_by_azure') {
           const error = { code: submission.code, message: submission.message };
           record(run, 'pool_failed', { poolName: pool.poolName, blockedByAzure: true, error }, () =>
@@ -130,31 +154,90 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
           return { status: 'blocked', error };
         }
         if (submission.kind === 'already_current') return upgradePool(run, { ...pool, pollerState: null }, watchNodes);
-        poller = submission.poller;
-        record(run, 'submitted', { poolName: pool.poolName, operationId: submission.operationId, operationUrl: submission.operationUrl, requestId: submission.requestId, targetImage: pool.targetImage }, () =>
-          deps.repo.updatePool(run.id, pool.position, { status: 'running', pollerState: submission.pollerState, operationId: submission.operationId, submittedAt: deps.now().toISOString() }),
-        );
+        if (submission.kind === 'submitted') {
+          pollerState = submission.pollerState;
+          record(run, 'submitted', { poolName: pool.poolName, operationId: submission.operationId, operationUrl: submission.operationUrl, requestId: submission.requestId, targetImage: pool.targetImage }, () =>
+            deps.repo.updatePool(run.id, pool.position, { status: 'running', pollerState: submission.pollerState, operationId: submission.operationId, submittedAt: deps.now().toISOString() }),
+          );
+        } else {
+          // Accepted without its answer reaching us (an attempt answered with an error had been carried out after all,
+          // or the answer was lost): no operation URL to poll, the pool's state is watched instead.
+          let seen: PoolActivity | 'stopped' = 'upgrading';
+          if (submission.kind === 'unconfirmed') {
+            seen = await watchForAcceptance(run, pool, submission.error);
+            if (seen === 'idle') return failPool(run, pool, unconfirmed(submission.error));
+          }
+          if (seen === 'stopped') return 'stopped';
+          derivedFrom = 'resource_state';
+          record(run, 'progress', { poolName: pool.poolName, adopted: true, derivedFrom, provisioningState: seen === 'upgrading' ? 'UpgradingNodeImageVersion' : 'Succeeded', note: 'the upgrade request was accepted although its answer did not reach us: watched through the pool state, never sent again' }, () =>
+            deps.repo.updatePool(run.id, pool.position, { status: 'running', submittedAt: deps.now().toISOString() }),
+          );
+          if (seen === 'on_target') return confirm(run, pool, { terminal: 'succeeded', error: null }, derivedFrom);
+        }
       }
     } else {
       try {
-        poller = resumeNodeImageUpgrade(deps.clients, run.clusterId, pool.pollerState, deps.armEndpoint, { updateIntervalInMs: interval });
+        assertArmHost(pool.pollerState, deps.armEndpoint);
+        pollerState = pool.pollerState;
       } catch (error) {
         derivedFrom = 'resource_state';
         record(run, 'progress', { poolName: pool.poolName, derivedFrom, note: `stored poll state not used: ${(error as Error).message}` });
       }
     }
     deps.evidence.checkpoint();
-    const waited = await waitFor(run, pool, poller, watchNodes);
+    const waited = await waitFor(run, pool, pollerState, watchNodes);
     if (waited === 'stopped') return 'stopped';
     return confirm(run, pool, waited, derivedFrom);
   }
 
-  /** Polls until Azure says the operation ended (or, without a usable poller, until the pool's state does). */
-  async function waitFor(run: UpgradeRunRecord, pool: UpgradePoolRecord, initial: UpgradePoller | null, watchNodes: () => Promise<void>) {
-    let poller = initial;
+  /** What ARM says the pool is doing now: before the POST is sent again, and while an unanswered one is watched. */
+  async function activityOf(run: UpgradeRunRecord, pool: UpgradePoolRecord): Promise<PoolActivity> {
+    const observed = await readPool(deps.clients, run.clusterId, pool.poolName, retry());
+    if (observed?.provisioningState === 'UpgradingNodeImageVersion') return 'upgrading';
+    if (observed?.provisioningState === 'Succeeded' && installedMeetsTarget(observed.nodeImageVersion, pool.targetImage)) return 'on_target';
+    return 'idle';
+  }
+
+  /** The failure of an upgrade request that got no answer, and after which the pool showed no upgrade. */
+  function unconfirmed(error: { code: string; message: string }): { code: string; message: string } {
+    return {
+      code: 'SubmissionUnconfirmed',
+      message:
+        `the upgrade request got no answer (${error.code}: ${error.message}) and the pool showed no upgrade within ` +
+        `${Math.round(acceptanceWindowInMs() / 100) / 10} s; it was not sent again, since Azure may still have accepted it`,
+    };
+  }
+
+  /** As long as an unanswered request could still have been working: its per-request timeout (at least two polls). */
+  const acceptanceWindowInMs = () => Math.max(deps.retryPolicy.perRequestTimeoutInMs, 2 * interval);
+
+  /**
+   * After an upgrade POST that got no answer: watches the pool's state for the acceptance window. An upgrade that
+   * shows up (or has already finished) is adopted; `idle` when none did.
+   */
+  async function watchForAcceptance(run: UpgradeRunRecord, pool: UpgradePoolRecord, error: { code: string; message: string }): Promise<PoolActivity | 'stopped'> {
+    record(run, 'progress', { poolName: pool.poolName, submission: 'unconfirmed', error, note: 'no answer to the upgrade request: watching the pool instead of sending it again' });
+    const until = Date.now() + acceptanceWindowInMs();
+    for (;;) {
+      if (stopping) return 'stopped';
+      const activity = await activityOf(run, pool).catch(() => 'idle' as const);
+      if (activity !== 'idle' || Date.now() >= until) return activity;
+      await sleep(interval);
+    }
+  }
+
+  /**
+   * Polls until Azure says the operation ended (or, without a usable poll state, until the pool's state does). Polls
+   * go through the retry policy; when it gives up on them, the pool's own state decides, and when that cannot be read
+   * either, three times in a row after retries, the wait ends with the last error: a clean failure, never a run left
+   * `running`.
+   */
+  async function waitFor(run: UpgradeRunRecord, pool: UpgradePoolRecord, initial: string | null, watchNodes: () => Promise<void>) {
+    let pollerState = initial;
     const deadline = Date.now() + (deps.poolDeadlineInMs ?? 6 * 3_600_000);
     let lastState: string | null = null;
     let pollerError: { code: string; message: string } | null = null;
+    let unreadable = 0;
     let abortSent = false;
     for (;;) {
       if (stopping) return 'stopped' as const;
@@ -163,34 +246,37 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
       if (!abortSent && deps.repo.get(run.id)!.abortRequestedBy !== null) {
         abortSent = true;
         try {
-          await abortPoolOperation(deps.clients, run.clusterId, pool.poolName);
+          await abortPoolOperation(deps.clients, run.clusterId, pool.poolName, retry());
           record(run, 'progress', { poolName: pool.poolName, abort: 'sent' });
         } catch (error) {
           record(run, 'progress', { poolName: pool.poolName, abort: 'failed', error: classifyArmError(error).message });
         }
       }
-      if (poller !== null) {
-        const outcome = await pollOnce(poller, deps.retryPolicy, sleep, stop.signal);
-        if (outcome.status === 'transient') {
-          // A poller that met an HTTP error is spent: rebuild it from the stored state and poll on.
-          const stored = deps.repo.get(run.id)!.pools[pool.position]!.pollerState;
-          poller = stored === null ? null : resumeNodeImageUpgrade(deps.clients, run.clusterId, stored, deps.armEndpoint, { updateIntervalInMs: interval });
-          record(run, 'progress', { poolName: pool.poolName, pollRetried: outcome.error });
-          continue;
-        }
+      if (pollerState !== null) {
+        const polled = await pollNodeImageUpgrade(deps.clients, run.clusterId, pool.poolName, pollerState, { armEndpoint: deps.armEndpoint, updateIntervalInMs: interval, retry: retry(), stopSignal: stop.signal });
+        pollerState = polled.pollerState;
+        const outcome = polled.outcome;
         if (outcome.status === 'succeeded' || outcome.status === 'failed' || outcome.status === 'canceled') return { terminal: outcome.status, error: outcome.error };
-        if (outcome.status === 'unknown') {
+        if (outcome.status === 'unknown' || outcome.status === 'unreachable') {
           pollerError = outcome.error;
-          poller = null; // the pool's own state decides from here
+          pollerState = null; // the pool's own state decides from here
+          record(run, 'progress', { poolName: pool.poolName, pollFailed: outcome.error, derivedFrom: 'resource_state', note: 'the operation could not be polled: the pool state decides' });
         }
       }
-      const observed = await readPool(deps.clients, run.clusterId, pool.poolName, retry()).catch(() => undefined);
+      let observed: ObservedPool | null | undefined;
+      try {
+        observed = await readPool(deps.clients, run.clusterId, pool.poolName, retry());
+        unreadable = 0;
+      } catch (error) {
+        if (pollerState === null && ++unreadable >= 3) return { terminal: 'unreachable' as const, error: recordedArmError(error) };
+        observed = undefined;
+      }
       if (observed === null) return { terminal: 'failed' as const, error: { code: 'PoolNotFound', message: `agent pool ${pool.poolName} was deleted during the upgrade` } };
       if (observed && observed.provisioningState !== lastState) {
         lastState = observed.provisioningState;
         record(run, 'progress', { poolName: pool.poolName, provisioningState: observed.provisioningState, nodeImageVersion: observed.nodeImageVersion });
       }
-      if (poller === null && observed && observed.provisioningState !== 'UpgradingNodeImageVersion' && observed.provisioningState !== 'Canceling') {
+      if (pollerState === null && observed && observed.provisioningState !== 'UpgradingNodeImageVersion' && observed.provisioningState !== 'Canceling') {
         const state = observed.provisioningState;
         return { terminal: state === 'Canceled' ? ('canceled' as const) : state === 'Failed' ? ('failed' as const) : ('succeeded' as const), error: pollerError };
       }
@@ -200,7 +286,12 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
 
   /** The outcome is always confirmed by re-reading the pool, never taken from the poller alone. */
   async function confirm(run: UpgradeRunRecord, pool: UpgradePoolRecord, waited: { terminal: string; error: { code: string; message: string } | null }, derivedFrom: string): Promise<Outcome> {
-    const observed = await readPool(deps.clients, run.clusterId, pool.poolName, retry());
+    let observed: ObservedPool | null;
+    try {
+      observed = await readPool(deps.clients, run.clusterId, pool.poolName, retry());
+    } catch (error) {
+      return failPool(run, pool, waited.terminal === 'unreachable' && waited.error ? waited.error : recordedArmError(error));
+    }
     if (waited.terminal === 'canceled') {
       const error = { code: 'OperationCanceled', message: 'the upgrade was cancelled in Azure' };
       record(run, 'pool_failed', { poolName: pool.poolName, aborted: true, imageAfter: observed?.nodeImageVersion ?? null, error }, () =>
@@ -209,8 +300,9 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
       return { status: 'aborted', error };
     }
     if (observed !== null && observed.provisioningState === 'Succeeded' && installedMeetsTarget(observed.nodeImageVersion, pool.targetImage)) {
-      record(run, 'pool_succeeded', { poolName: pool.poolName, imageBefore: pool.imageBefore, targetImage: pool.targetImage, imageAfter: observed.nodeImageVersion, derivedFrom, pollerNote: waited.error }, () =>
-        deps.repo.updatePool(run.id, pool.position, { status: 'succeeded', imageAfter: observed.nodeImageVersion, kubernetesVersionAfter: observed.kubernetesVersion, finishedAt: deps.now().toISOString() }),
+      const installed = observed;
+      record(run, 'pool_succeeded', { poolName: pool.poolName, imageBefore: pool.imageBefore, targetImage: pool.targetImage, imageAfter: installed.nodeImageVersion, derivedFrom, pollerNote: waited.error }, () =>
+        deps.repo.updatePool(run.id, pool.position, { status: 'succeeded', imageAfter: installed.nodeImageVersion, kubernetesVersionAfter: installed.kubernetesVersion, finishedAt: deps.now().toISOString() }),
       );
       return { status: 'succeeded' };
     }
@@ -303,7 +395,15 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
 
   /** Node-image-only, proven: every upgraded pool on (at least) its target image, no Kubernetes version changed. */
   async function postchecks(run: UpgradeRunRecord): Promise<Outcome> {
-    const target = await readUpgradeTarget(deps.clients, run.clusterId, retry());
+    let target: Awaited<ReturnType<typeof readUpgradeTarget>>;
+    try {
+      target = await readUpgradeTarget(deps.clients, run.clusterId, retry());
+    } catch (error) {
+      // The cluster cannot be read back: nothing is proven, so the run does not succeed. Recorded with Azure's error.
+      const failed = recordedArmError(error);
+      record(run, 'postchecks', { passed: false, checks: [{ name: 'cluster_readable', ok: false, error: failed }] });
+      return { status: 'failed', error: { code: 'postcheck_failed', message: `post-checks failed: the cluster could not be read (${failed.code}: ${failed.message})` } };
+    }
     const before = run.prechecks.find((c) => c.name === 'kubernetes_versions')?.observed as { cluster: string | null; pools: Record<string, string | null> } | undefined;
     const checks = [];
     checks.push({ name: 'cluster_kubernetes_version', ok: target !== null && target.cluster.kubernetesVersion === (before?.cluster ?? null), before: before?.cluster ?? null, after: target?.cluster.kubernetesVersion ?? null });
