@@ -10,12 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
-import { loadConfig } from '../dist/config.js';
-import { recordSnapshot } from '../dist/evidence/snapshot-evidence.js';
-import { createServices } from '../dist/services/create-services.js';
-import { openDatabase } from '../dist/store/database.js';
-import { migrate } from '../dist/store/migrate.js';
+import { DAY, generatePools, HOUR, ingestHistory, openHistoryStore, quarterOutOfPolicy, subscriptionIds, weeklyReleases } from './history.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const POOLS = Number(process.env.BENCH_POOLS ?? 40_000);
@@ -23,42 +18,17 @@ const DAYS = Number(process.env.BENCH_DAYS ?? 30);
 const EVERY_HOURS = 6;
 const SCHEDULE = `0 */${EVERY_HOURS} * * *`;
 const START = Date.parse('2026-10-01T00:00:00Z');
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 const END = START + DAYS * DAY;
-const SUBSCRIPTIONS = Array.from({ length: 20 }, (_, i) => `${String(i).padStart(8, '0')}-1111-2222-3333-444444444444`);
-const LOCATIONS = ['westeurope', 'northeurope', 'eastus2', 'westus3'];
-const FAMILIES = ['AKSUbuntu-2204gen2containerd', 'AKSAzureLinux-V3gen2', 'AKSUbuntu-2404gen2containerd'];
-
-let seed = 42;
-const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-
+const SUBSCRIPTIONS = subscriptionIds(20);
 // Weekly releases from 13 weeks before the period on; a release reaches each location 0-3 days later.
-const FIRST_RELEASE = START - 13 * 7 * DAY;
-const versionOf = (family, release) => {
-  const d = new Date(release);
-  return `${family}-${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}.${String(d.getUTCDate()).padStart(2, '0')}.0`;
-};
-const latestAt = (family, locationIndex, t) => versionOf(family, FIRST_RELEASE + Math.floor((t - locationIndex * DAY - FIRST_RELEASE) / (7 * DAY)) * 7 * DAY);
-
-// Pools follow their location's latest image with a lag of their own: three in four 0-20 days behind (inside the
-// 30-day SLA), one in four 40-55 days behind (past it, whichever release their image came from).
-const pools = Array.from({ length: POOLS }, (_, i) => {
-  const clusterIndex = Math.floor(i / 4);
-  const subscriptionId = SUBSCRIPTIONS[clusterIndex % SUBSCRIPTIONS.length];
-  const locationIndex = Math.floor(clusterIndex / SUBSCRIPTIONS.length) % LOCATIONS.length;
-  const clusterName = `aks-${String(clusterIndex).padStart(5, '0')}`;
-  const laggard = random() < 0.25;
-  return {
-    subscriptionId,
-    locationIndex,
-    family: FAMILIES[i % FAMILIES.length],
-    lag: Math.floor((laggard ? 40 + random() * 15 : random() * 20) * 24) * HOUR,
-    clusterId: `/subscriptions/${subscriptionId}/resourcegroups/rg-bench/providers/Microsoft.ContainerService/managedClusters/${clusterName}`,
-    clusterName,
-    poolName: `pool${i % 4}`,
-    tags: { env: clusterIndex % 3 === 0 ? 'prod' : 'dev' },
-  };
+const releases = weeklyReleases(START - 13 * 7 * DAY);
+// Three pools in four 0-20 days behind their location's latest image, one in four 40-55 days behind.
+const pools = generatePools({
+  pools: POOLS,
+  subscriptions: SUBSCRIPTIONS,
+  clusterDigits: 5,
+  lagOf: quarterOutOfPolicy,
+  clusterTags: (clusterIndex) => ({ env: clusterIndex % 3 === 0 ? 'prod' : 'dev' }),
 });
 
 const dir = mkdtempSync(join(tmpdir(), 'imagewarden-bench-report-'));
@@ -71,54 +41,11 @@ const env = {
   IMAGEWARDEN_LOG_LEVEL: 'warn',
 };
 try {
-  // Ingest (not timed against anything): one fleet snapshot every 6 hours, committed as a snapshot commits.
-  const config = loadConfig(env);
-  const db = openDatabase(config.databaseFile);
-  migrate(db);
-  const clock = { now: START };
-  const services = createServices({ config, db, logger: pino({ level: 'silent' }), now: () => new Date(clock.now) });
-  services.recordPolicy('bench');
-  const ingestStarted = performance.now();
-  let observations = 0;
-  let snapshots = 0;
-  for (let t = START; t < END; t += EVERY_HOURS * HOUR) {
-    clock.now = t;
-    const clusters = new Map();
-    const observed = pools.map((p) => {
-      clusters.set(p.clusterId, p);
-      return {
-        clusterId: p.clusterId, clusterName: p.clusterName, subscriptionId: p.subscriptionId, resourceGroup: 'rg-bench',
-        location: LOCATIONS[p.locationIndex], poolName: p.poolName, mode: p.poolName === 'pool0' ? 'System' : 'User',
-        osType: 'Linux', osSku: 'Ubuntu', vmSize: 'Standard_D4ds_v5', nodeCount: 3, nodeImageVersion: latestAt(p.family, p.locationIndex, t - p.lag),
-        kubernetesVersion: '1.32.6', provisioningState: 'Succeeded', powerState: 'Running', enableFips: false,
-        enableAutoScaling: false, minCount: null, maxCount: null, maxSurge: '10%', maxUnavailable: null,
-        drainTimeoutInMinutes: null, nodeSoakDurationInMinutes: null, availabilityZones: [], tags: {}, nodeLabels: {},
-      };
-    });
-    const clusterObservations = [...clusters.values()].map((p) => ({
-      id: p.clusterId, name: p.clusterName, subscriptionId: p.subscriptionId, resourceGroup: 'rg-bench',
-      location: LOCATIONS[p.locationIndex], kubernetesVersion: '1.32.6', upgradeChannel: null, nodeOSUpgradeChannel: 'NodeImage',
-      provisioningState: 'Succeeded', powerState: 'Running', tags: p.tags, poolCount: 4,
-    }));
-    const latestImages = SUBSCRIPTIONS.flatMap((subscriptionId) =>
-      LOCATIONS.flatMap((location, li) => FAMILIES.map((imageFamily) => ({ subscriptionId, location, imageFamily, version: latestAt(imageFamily, li, t), sourcePoolKey: 'bench' }))),
-    );
-    const { snapshot } = services.snapshots.start({ trigger: 'schedule', scope: 'fleet', requestedBy: 'bench', owner: 'bench', startedAt: new Date(t).toISOString() });
-    clock.now = t + 60_000;
-    services.snapshots.commit(
-      snapshot.id,
-      {
-        status: 'succeeded', finishedAt: new Date(t + 60_000).toISOString(), subscriptions: SUBSCRIPTIONS.map((id) => ({ id, status: 'succeeded' })),
-        warnings: [], error: null, armCalls: 0, clusterCount: clusterObservations.length, poolCount: observed.length,
-      },
-      { subscriptions: new Set(SUBSCRIPTIONS), clusters: clusterObservations, pools: observed, latestImages },
-      (committed, changes) => recordSnapshot(db, services.ledger, committed, changes),
-    );
-    services.ledger.checkpoint();
-    observations += observed.length;
-    snapshots++;
-  }
-  const ingestSeconds = (performance.now() - ingestStarted) / 1000;
+  // Ingest (not timed against anything): one fleet snapshot every 6 hours, committed as a snapshot commits, with
+  // the snapshot's ledger entry and a signed checkpoint.
+  const store = openHistoryStore(env, START);
+  const { config, db } = store;
+  const { snapshots, observations, seconds: ingestSeconds } = ingestHistory({ store, pools, subscriptions: SUBSCRIPTIONS, releases, start: START, end: END, everyHours: EVERY_HOURS, ledger: true });
   db.pragma('wal_checkpoint(TRUNCATE)');
   const dbBytes = statSync(config.databaseFile).size;
   db.close();

@@ -167,6 +167,25 @@ export function retimer(drift: Drift): (at: Date, subscriptionFailed: boolean) =
   };
 }
 
+/**
+ * The first moment after `at` (epoch ms) at which `retimer(drift)` would answer differently: the image's age or the
+ * exposure gains a day, or the status passes the breach instant (`within_policy` up to and including it). Null when
+ * nothing in the drift moves with time. What else could change it (sightings, policy, exceptions) is not in the drift:
+ * callers bound those themselves.
+ */
+export function driftChangesAfter(drift: Drift, at: number): number | null {
+  // The next whole day since `origin`; before `origin` (a count floored at 0) this is early, never late.
+  const nextDay = (origin: number) => origin + (Math.floor((at - origin) / DAY_IN_MS) + 1) * DAY_IN_MS;
+  let next = Infinity;
+  if (drift.imageReleaseDate !== null) next = Math.min(next, nextDay(Date.parse(drift.imageReleaseDate)));
+  if (drift.supersededAt !== null) next = Math.min(next, nextDay(Date.parse(drift.supersededAt)));
+  if (drift.breachAt !== null) {
+    const breach = Date.parse(drift.breachAt);
+    if (at <= breach) next = Math.min(next, breach + 1);
+  }
+  return next === Infinity ? null : next;
+}
+
 const noDrift = {
   daysBehindLatest: null,
   releasesBehind: null,

@@ -112,3 +112,20 @@ export function exceptionInForce(records: readonly ExceptionRecord[], pool: Pool
   }
   return best?.id ?? null;
 }
+
+/**
+ * The first moment after `at` (epoch ms) at which any of the exceptions stands differently (`exceptionAt`), so that
+ * `exceptionInForce` could answer differently for some pool: a recorded decision taking effect, or an approval
+ * lapsing at its `expiresAt`. Null when none will.
+ */
+export function exceptionsChangeAfter(records: readonly ExceptionRecord[], at: string): number | null {
+  let next: string | null = null;
+  const consider = (moment: string) => {
+    if (moment > at && (next === null || moment < next)) next = moment;
+  };
+  for (const record of records) {
+    for (const event of record.events) consider(event.at);
+    if (record.events.some((event) => event.action === 'approved')) consider(record.expiresAt);
+  }
+  return next === null ? null : Date.parse(next);
+}

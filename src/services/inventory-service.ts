@@ -1,9 +1,11 @@
 import { compliancePercentages, type Drift, type PoolStatus } from '../domain/drift.js';
 import { invalidInput } from '../domain/errors.js';
+import { exceptionsChangeAfter } from '../domain/exceptions.js';
 import type { ClusterObservation } from '../domain/inventory.js';
 import { selectorMatches, type Policy, type Selector } from '../domain/policy.js';
 import { toPoolView, type PoolView } from '../domain/pool-view.js';
 import type { ExceptionRepository } from '../store/exception-repository.js';
+import { answersFor, countsOf, emptyCounts, evaluateFleet, keptPage, pageOf, type FleetEvaluation, type FleetPageItem, type StatusCounts } from './fleet-evaluation.js';
 import type { FindingsService } from './findings-service.js';
 import { identityOf, type createObservationHistory } from './observation-history.js';
 import type { SnapshotRepository } from '../store/snapshot-repository.js';
@@ -18,6 +20,14 @@ export interface InventoryServiceDeps {
   readonly findings: Pick<FindingsService, 'openFindingIds'>;
   readonly history: ReturnType<typeof createObservationHistory>;
   readonly now: () => Date;
+  /**
+   * The newest committed snapshot, and a cheap fingerprint of what an evaluation reads that can change without time
+   * passing (committed snapshots, exception decisions, policy versions). With it, the newest snapshot's evaluation
+   * is kept while it holds.
+   */
+  readonly evaluationInputs?: () => { readonly newestSnapshotId: number | null; readonly fingerprint: string };
+  /** The first moment after `at` (epoch ms) at which `policyAt` answers differently; null: never. */
+  readonly policyChangesAfter?: (at: string) => number | null;
 }
 
 export interface StateQuery {
@@ -37,7 +47,7 @@ export interface ClusterView extends ClusterObservation {
   readonly observedAt: string | null;
 }
 
-export type StatusCounts = Record<PoolStatus, number>;
+export type { StatusCounts } from './fleet-evaluation.js';
 
 export interface ComplianceSummary {
   asOf: string;
@@ -75,30 +85,90 @@ export function createInventoryService(deps: InventoryServiceDeps) {
     const policy = policyAt(atIso);
     const scope = query.scope === undefined ? null : resolveScope(policy, query.scope);
     if (snapshotId === null) {
-      return { at, snapshotId, scope, observations: new Map<string, SubscriptionObservation>(), evaluate: () => [] as (PoolView & { key: string; breached: boolean })[], driftOf: () => null };
+      return { at, snapshotId, scope, observations: new Map<string, SubscriptionObservation>(), evaluate: () => null, driftOf: () => null };
     }
     const observations = deps.state.subscriptionObservations(snapshotId);
     const history = deps.history({ policyAt, exceptions: deps.exceptions.all() }, snapshotId);
     /** The pool's drift at `t`, or null when it lies outside the scope. */
     const driftOf = (row: PoolState) =>
       scope && !selectorMatches(scope, identityOf(row.pool, row.cluster.tags)) ? null : history.driftAt(row.pool, row.cluster, row.imageSince, snapshotId, atIso);
-    const evaluate = (rows: PoolState[]) =>
-      rows.flatMap((row) => {
-        const drift = driftOf(row);
-        if (drift === null) return [];
-        const observedAt = observations.get(row.pool.subscriptionId.toLowerCase())?.observedAt ?? null;
-        return [{ key: row.key, ...toPoolView(row, drift, observedAt), breached: drift.breachAt !== null && drift.breachAt < atIso }];
-      });
+    const evaluate = (row: PoolState) => {
+      const drift = driftOf(row);
+      if (drift === null) return null;
+      const observedAt = observations.get(row.pool.subscriptionId.toLowerCase())?.observedAt ?? null;
+      return { key: row.key, ...toPoolView(row, drift, observedAt), breached: isBreached(drift, atIso) };
+    };
     return { at, snapshotId, scope, observations, evaluate, driftOf };
   }
 
   const { policyAt } = deps;
 
-  /** Walks the pools at the snapshot in key order, a chunk at a time, until `limit` pass the filters. */
-  function* walk<T extends { status: PoolStatus }>(query: StateQuery, evaluate: (rows: PoolState[]) => T[], snapshotId: number) {
+  /** Walks the pools at the snapshot in key order, evaluating each as the caller reads it, until `limit` pass the filters. */
+  function* walk<T extends { status: PoolStatus }>(query: StateQuery, evaluate: (row: PoolState) => T | null, snapshotId: number) {
     for (const rows of chunks(query, snapshotId)) {
-      for (const pool of evaluate(rows)) if (query.status === undefined || pool.status === query.status) yield pool;
+      for (const row of rows) {
+        const pool = evaluate(row);
+        if (pool !== null && (query.status === undefined || pool.status === query.status)) yield pool;
+      }
     }
+  }
+
+  /**
+   * The newest snapshot's evaluation at `at` (for a pinned `snapshotId`, only if that is the newest): the one kept
+   * while it answers exactly as a fresh one would (see FleetEvaluation), else a fresh one, which is then kept. Null
+   * when the snapshot that counts at `at` is not the newest (its pools are read a chunk at a time) or there is none.
+   * The kept one is recognised by the fingerprint alone: while it is unchanged, no snapshot committed since, so the
+   * snapshot that counted at its moment still counts at any later one.
+   */
+  let kept: FleetEvaluation | null = null;
+  function evaluationAt(at: Date, pinned?: number): FleetEvaluation | null {
+    if (deps.evaluationInputs === undefined) return null;
+    // Read before the evaluation: a change committed meanwhile makes the next request evaluate again.
+    const { newestSnapshotId, fingerprint: inputs } = deps.evaluationInputs();
+    if (kept !== null && (pinned === undefined || pinned === kept.snapshotId) && answersFor(kept, inputs, at)) return kept;
+    const atIso = at.toISOString();
+    const snapshotId = pinned ?? deps.snapshots.latestCommittedAt(atIso)?.id ?? null;
+    if (snapshotId === null || snapshotId !== newestSnapshotId) return null;
+    const exceptions = deps.exceptions.all();
+    const history = deps.history({ policyAt, exceptions }, snapshotId);
+    const sighting = history.sightingAfter(atIso);
+    kept = evaluateFleet({
+      snapshotId,
+      inputs,
+      at,
+      rows: newestRows(snapshotId),
+      driftOf: (row) => history.driftAt(row.pool, row.cluster, row.imageSince, snapshotId, atIso),
+      observations: deps.state.subscriptionObservations(snapshotId),
+      inputsChangeAt: [
+        exceptionsChangeAfter(exceptions, atIso),
+        deps.policyChangesAfter?.(atIso) ?? null,
+        sighting === null ? null : Date.parse(sighting),
+      ],
+    });
+    return kept;
+  }
+
+  /**
+   * A page of the kept evaluation, with the finding ids of its breached pools (derived once per evaluation). The same
+   * query is answered with the very same list while the evaluation holds (the route serialises it once).
+   */
+  const pageFrom = (evaluation: FleetEvaluation, query: StateQuery, at: Date) => keptPage(evaluation, query, () => buildPage(evaluation, query, at));
+  function buildPage(evaluation: FleetEvaluation, query: StateQuery, at: Date): FleetPageItem[] {
+    const atIso = at.toISOString();
+    const scope = query.scope === undefined ? null : resolveScope(policyAt(atIso), query.scope);
+    const page = pageOf(evaluation, query, scope);
+    const breached = page.map((index) => evaluation.rows[index]!.key).filter((key, i) => isOpenBreach(evaluation.drifts[page[i]!]!, atIso) && !evaluation.findingIds.has(key));
+    if (breached.length > 0) {
+      const found = deps.findings.openFindingIds(breached, at);
+      for (const key of breached) evaluation.findingIds.set(key, found.get(key) ?? null);
+    }
+    return page.map((index) => {
+      const row = evaluation.rows[index]!;
+      const observedAt = evaluation.observations.get(row.pool.subscriptionId.toLowerCase())?.observedAt ?? null;
+      const view = toPoolView(row, evaluation.drifts[index]!, observedAt);
+      view.findingId = evaluation.findingIds.get(row.key) ?? null;
+      return Object.assign(view, { key: row.key });
+    });
   }
 
   /**
@@ -107,10 +177,13 @@ export function createInventoryService(deps: InventoryServiceDeps) {
    * the database a chunk at a time.
    */
   let newest: { snapshotId: number; rows: PoolState[] } | null = null;
+  const newestRows = (snapshotId: number) => {
+    if (newest?.snapshotId !== snapshotId) newest = { snapshotId, rows: [...readChunks({}, snapshotId)].flat() };
+    return newest.rows;
+  };
   function* chunks(query: StateQuery, snapshotId: number): Generator<PoolState[]> {
     if (snapshotId === deps.state.newestSnapshotId()) {
-      if (newest?.snapshotId !== snapshotId) newest = { snapshotId, rows: [...readChunks({}, snapshotId)].flat() };
-      const rows = filterInMemory(newest.rows, query);
+      const rows = filterInMemory(newestRows(snapshotId), query);
       for (let i = 0; i < rows.length; i += CHUNK) yield rows.slice(i, i + CHUNK);
       return;
     }
@@ -129,8 +202,12 @@ export function createInventoryService(deps: InventoryServiceDeps) {
   }
 
   return {
-    pools(query: StateQuery): { snapshotId: number | null; at: Date; items: (PoolView & { key: string })[] } {
-      const { at, snapshotId, evaluate } = context(query);
+    /** A page of pools; while the fleet's evaluation holds, the same query answers the very same (frozen) list. */
+    pools(query: StateQuery): { snapshotId: number | null; at: Date; items: readonly FleetPageItem[] } {
+      const at = query.asOf ?? deps.now();
+      const evaluation = evaluationAt(at, query.snapshotId);
+      if (evaluation !== null) return { snapshotId: evaluation.snapshotId, at, items: pageFrom(evaluation, query, at) };
+      const { evaluate, snapshotId } = context({ ...query, asOf: at });
       if (snapshotId === null) return { snapshotId, at, items: [] };
       const items: (PoolView & { key: string; breached: boolean })[] = [];
       for (const pool of walk(query, evaluate, snapshotId)) {
@@ -143,7 +220,13 @@ export function createInventoryService(deps: InventoryServiceDeps) {
     },
 
     summary(query: { asOf?: Date; scope?: string }): ComplianceSummary {
-      const { at, snapshotId, driftOf } = context(query);
+      const at = query.asOf ?? deps.now();
+      const evaluation = evaluationAt(at);
+      if (evaluation !== null) {
+        const scope = query.scope === undefined ? null : resolveScope(policyAt(at.toISOString()), query.scope);
+        return toSummary(at, query.scope ?? null, countsOf(evaluation, query.scope ?? '', scope));
+      }
+      const { driftOf, snapshotId } = context({ ...query, asOf: at });
       const overall = emptyCounts();
       const bySubscription = new Map<string, StatusCounts>();
       // Counting needs each pool's status only: no views are built.
@@ -160,16 +243,7 @@ export function createInventoryService(deps: InventoryServiceDeps) {
           }
         }
       }
-      return {
-        asOf: at.toISOString(),
-        scope: query.scope ?? null,
-        total: totalOf(overall),
-        counts: overall,
-        ...compliancePercentages(overall),
-        bySubscription: [...bySubscription.entries()]
-          .sort(([a], [b]) => a.localeCompare(b))
-          .map(([subscriptionId, counts]) => ({ subscriptionId, total: totalOf(counts), counts, ...compliancePercentages(counts) })),
-      };
+      return toSummary(at, query.scope ?? null, { overall, bySubscription });
     },
 
     /**
@@ -177,6 +251,17 @@ export function createInventoryService(deps: InventoryServiceDeps) {
      * population. `view()` builds the API view only where a caller needs one.
      */
     *evaluateAt(query: { asOf: Date; scope?: string }): Generator<Evaluation> {
+      const evaluation = evaluationAt(query.asOf);
+      if (evaluation !== null) {
+        const scope = query.scope === undefined ? null : resolveScope(policyAt(query.asOf.toISOString()), query.scope);
+        for (const [index, state] of evaluation.rows.entries()) {
+          if (scope !== null && !selectorMatches(scope, identityOf(state.pool, state.cluster.tags))) continue;
+          const drift = evaluation.drifts[index]!;
+          const observedAt = evaluation.observations.get(state.pool.subscriptionId.toLowerCase())?.observedAt ?? null;
+          yield { key: state.key, state, drift, view: () => toPoolView(state, drift, observedAt) };
+        }
+        return;
+      }
       const { snapshotId, driftOf, observations } = context(query);
       if (snapshotId === null) return;
       for (const rows of chunks({ limit: Number.MAX_SAFE_INTEGER }, snapshotId)) {
@@ -277,8 +362,26 @@ function filterInMemory(rows: readonly PoolState[], query: StateQuery): PoolStat
   );
 }
 
-function emptyCounts(): StatusCounts {
-  return { current: 0, within_policy: 0, non_compliant: 0, excepted: 0, unknown: 0 };
+function toSummary(at: Date, scope: string | null, { overall, bySubscription }: { overall: StatusCounts; bySubscription: ReadonlyMap<string, StatusCounts> }): ComplianceSummary {
+  return {
+    asOf: at.toISOString(),
+    scope,
+    total: totalOf(overall),
+    counts: { ...overall },
+    ...compliancePercentages(overall),
+    bySubscription: [...bySubscription.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([subscriptionId, counts]) => ({ subscriptionId, total: totalOf(counts), counts: { ...counts }, ...compliancePercentages(counts) })),
+  };
+}
+
+/** Past the breach instant at `at` (only such pools can have an open sla_breach finding). */
+function isBreached(drift: Drift, atIso: string): boolean {
+  return drift.breachAt !== null && drift.breachAt < atIso;
+}
+
+function isOpenBreach(drift: Drift, atIso: string): boolean {
+  return isBreached(drift, atIso) && drift.status !== 'current' && drift.status !== 'within_policy';
 }
 
 function totalOf(counts: StatusCounts): number {

@@ -108,18 +108,32 @@ function readSnapshotHistory(db: Db, upTo: number) {
     }
     return low;
   };
-  return { ids, time, subscriptionResults, latestByGroup, seenInLocation, seenInGroup, epochOf };
+  // Every sighting moment, sorted: the evaluation of any moment changes only when one of them passes.
+  const sightings = [...new Set([...sightingTimes.values()].flat())].sort();
+  const sightingAfter = (at: string): string | null => {
+    let low = 0;
+    let high = sightings.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (sightings[middle]! <= at) low = middle + 1;
+      else high = middle;
+    }
+    return sightings[low] ?? null;
+  };
+  return { ids, time, subscriptionResults, latestByGroup, seenInLocation, seenInGroup, epochOf, sightingAfter };
 }
 
 function evaluatorFor(snapshotHistory: SnapshotHistory, deps: Omit<HistoryDeps, 'db'>) {
   const memo = new Map<string, ReturnType<typeof retimer>>();
   const coverage = new Map<string, boolean>();
-  const { ids, time, subscriptionResults, latestByGroup, seenInLocation, seenInGroup, epochOf } = snapshotHistory;
+  const { ids, time, subscriptionResults, latestByGroup, seenInLocation, seenInGroup, epochOf, sightingAfter } = snapshotHistory;
   const empty = new Map<string, string>();
   const api = {
     /** Committed snapshot ids in order, and their finish times. */
     snapshotIds: ids,
     timeOf: (snapshotId: number) => time.get(snapshotId) ?? null,
+    /** The first moment after `at` at which an image was first seen as latest (drift counts sightings up to `at`). */
+    sightingAfter,
     /** The last committed snapshot before `snapshotId`. */
     previous(snapshotId: number): number | null {
       let low = 0;

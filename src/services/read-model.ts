@@ -35,7 +35,21 @@ export function createReadModel(options: { config: Config; db: Db; now: () => Da
   const history = createObservationHistory(db);
   const nodeCheckRepo = createNodeCheckRepository(db);
   const findings = createFindingsService({ db, snapshots, exceptions, policyAt, schedule: config.snapshotCron, now, history, nodeChecks: nodeCheckRepo });
-  const inventory = createInventoryService({ history, snapshots, state, policyAt, exceptions, findings, now });
+  // What the fleet's evaluation reads that changes without time passing; each part only grows. (One snapshot runs at
+  // a time, so the newest committed id moves with every commit.)
+  const changeMarks = db.prepare(
+    `SELECT (SELECT max(id) FROM snapshots WHERE status IN ('succeeded', 'partial')) AS snapshot, (SELECT max(id) FROM exception_events) AS exceptionEvent`,
+  );
+  const evaluationInputs = () => {
+    const marks = changeMarks.get() as { snapshot: number | null; exceptionEvent: number | null };
+    return { newestSnapshotId: marks.snapshot, fingerprint: `${marks.snapshot}|${marks.exceptionEvent}|${versions.at(-1)?.id ?? 0}/${versions.length}` };
+  };
+  /** The first recorded policy version that takes effect after `at` (policyAt answers differently from then). */
+  const policyChangesAfter = (at: string): number | null => {
+    const next = versions.filter((version) => version.effectiveFrom > at).map((version) => version.effectiveFrom).sort()[0];
+    return next === undefined ? null : Date.parse(next);
+  };
+  const inventory = createInventoryService({ history, snapshots, state, policyAt, exceptions, findings, now, evaluationInputs, policyChangesAfter });
   const upgradeRepo = createUpgradeRepository(db);
   const postchecksOf = db.prepare(`SELECT body FROM evidence_entries WHERE subject = ? AND kind = 'upgrade_postchecks' ORDER BY seq DESC LIMIT 1`);
   /** What a run's post-checks recorded of its nodes (the report's upgrade table; the certificate has the full list). */

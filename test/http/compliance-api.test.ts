@@ -11,6 +11,12 @@ import { startTestEmulator } from '../helpers/emulator.js';
 import { FAST_RETRY, silentLogger } from '../helpers/service.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
+const POOL_FIELDS = [
+  'clusterId', 'clusterName', 'subscriptionId', 'resourceGroup', 'location', 'poolName', 'mode', 'osType', 'osSku', 'nodeCount', 'nodeImageVersion',
+  'latestNodeImageVersion', 'kubernetesVersion', 'nodeOSUpgradeChannel', 'imageFamily', 'imageReleaseDate', 'imageAgeDays', 'latestReleaseDate',
+  'daysBehindLatest', 'releasesBehind', 'supersededAt', 'supersededAtSource', 'exposureDays', 'firstSeenBehindAt', 'status', 'policyRule', 'slaDays',
+  'exceptionId', 'findingId', 'observedAt',
+];
 const V1 = `${UBUNTU}-202609.02.0`;
 const V2 = `${UBUNTU}-202609.16.0`;
 const V3 = `${UBUNTU}-202610.01.0`;
@@ -85,6 +91,13 @@ describe('compliance over the API', () => {
       firstSeenBehindAt: '2026-09-20T12:00:00.000Z',
     });
     expect((await h.get('/api/v1/pools?status=current')).body.items.map((p) => p.poolName)).toEqual(['system']);
+    // Exactly CONTRACT.md's pool fields, in its order (the page is written from the kept evaluation's serialised items).
+    expect(Object.keys(now.body.items[0]!)).toEqual(POOL_FIELDS);
+    const paged = await h.get('/api/v1/pools?limit=2');
+    expect(paged.body.items).toHaveLength(2);
+    const rest = await h.get(`/api/v1/pools?limit=2&cursor=${encodeURIComponent(paged.body.nextCursor as string)}`);
+    expect([...paged.body.items, ...rest.body.items].map((p) => p.poolName)).toEqual((await h.get('/api/v1/pools')).body.items.map((p) => p.poolName));
+    expect(rest.body.nextCursor).toBeNull();
 
     const summary = await h.get('/api/v1/compliance/summary');
     expect(summary.body).toMatchObject({

@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import Type from 'typebox';
 import { invalidInput } from '../../domain/errors.js';
+import type { FleetPageItem } from '../../services/fleet-evaluation.js';
 import type { InventoryService } from '../../services/inventory-service.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { DateTime, errorResponses, Nullable, page, PageQuery } from '../schemas/common.js';
+import { DateTime, errorResponses, page, PageQuery } from '../schemas/common.js';
 import { ClusterSchema, PoolSchema, PoolStatus } from '../schemas/inventory.js';
 
 export interface InventoryRouteDeps {
@@ -62,7 +64,7 @@ export const inventoryRoutes =
           response: { 200: page(PoolSchema), ...errorResponses },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const { limit = 100, cursor, asOf, subscriptionId, clusterId, status, scope } = request.query;
         const position = decodeCursor<Cursor>(cursor, { k: 'string', s: 'number', t: 'number' });
         const at = evaluatedAt(asOf, position);
@@ -75,7 +77,8 @@ export const inventoryRoutes =
           ...(position ? { snapshotId: position.s, afterKey: position.k } : {}),
           limit: limit + 1,
         });
-        return pageOf(items, limit, snapshotId, evaluated, ({ key: _key, ...view }) => view);
+        // JSON bytes of the 200 schema (see poolPage): Fastify sends a Buffer as it is.
+        return reply.type('application/json; charset=utf-8').send(poolPage(reply, items, limit, snapshotId, evaluated) as never);
       },
     );
   };
@@ -87,10 +90,11 @@ const Counts = Type.Object({
   excepted: Type.Integer(),
   unknown: Type.Integer(),
 });
-const Percent = Nullable(Type.Number({ minimum: 0, maximum: 100 }));
+// Type lists rather than anyOf (see schemas/inventory.ts): serialised without a validation per value.
+const Percent = Type.Unsafe<number | null>({ type: ['number', 'null'], minimum: 0, maximum: 100 });
 export const SummarySchema = Type.Object({
   asOf: DateTime,
-  scope: Nullable(Type.String()),
+  scope: Type.Unsafe<string | null>({ type: ['string', 'null'] }),
   total: Type.Integer(),
   counts: Counts,
   compliancePercent: Percent,
@@ -139,6 +143,27 @@ function parseInstant(value: string): Date {
 function evaluatedAt(asOf: string | undefined, position: Cursor | null): Date | undefined {
   if (position) return new Date(position.t);
   return asOf ? parseInstant(asOf) : undefined;
+}
+
+const PoolItems = Type.Array(PoolSchema);
+const serializedItems = new WeakMap<readonly FleetPageItem[], Buffer>();
+const ITEMS_OPEN = Buffer.from('{"items":');
+
+/**
+ * A page of pools as JSON bytes. While the fleet's evaluation holds, the service answers a query with the very same
+ * list (InventoryService.pools): it is serialised once, by the page schema's item schema (which writes the schema's
+ * fields only, not `key`), and only the cursor, which carries the moment asked, is written per request.
+ */
+function poolPage(reply: FastifyReply, items: readonly FleetPageItem[], limit: number, snapshotId: number | null, at: Date): Buffer {
+  let json = serializedItems.get(items);
+  if (json === undefined) {
+    // Fastify types serialisers as taking objects; an array schema compiles and serialises the same way.
+    json = Buffer.from(reply.compileSerializationSchema(PoolItems as never)(items.slice(0, limit) as never));
+    serializedItems.set(items, json);
+  }
+  const more = items.length > limit && snapshotId !== null;
+  const nextCursor = more ? encodeCursor({ k: items[limit - 1]!.key, s: snapshotId, t: at.getTime() }) : null;
+  return Buffer.concat([ITEMS_OPEN, json, Buffer.from(`,"nextCursor":${JSON.stringify(nextCursor)}}`)]);
 }
 
 function pageOf<T extends { key: string }, R>(items: T[], limit: number, snapshotId: number | null, at: Date, view: (item: T) => R) {

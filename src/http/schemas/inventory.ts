@@ -1,8 +1,12 @@
 import Type from 'typebox';
-import { DateTime, Nullable } from './common.js';
+import { Nullable } from './common.js';
 
-const NStr = Nullable(Type.String());
-const NInt = Nullable(Type.Integer());
+// `T | null` as a type list rather than Nullable's anyOf: the same values, but fast-json-stringify writes a type list
+// directly, where each anyOf costs a schema validation per value. A 100-pool page (30 fields a pool) serialises in
+// about a third of the time (bench/api).
+const NStr = Type.Unsafe<string | null>({ type: ['string', 'null'] });
+const NInt = Type.Unsafe<number | null>({ type: ['integer', 'null'] });
+const NDateTime = Type.Unsafe<string | null>({ type: ['string', 'null'], format: 'date-time' });
 
 export const PoolStatus = Type.Union([
   Type.Literal('current'),
@@ -28,21 +32,21 @@ export const PoolSchema = Type.Object({
   kubernetesVersion: NStr,
   nodeOSUpgradeChannel: NStr,
   imageFamily: NStr,
-  imageReleaseDate: Nullable(DateTime),
+  imageReleaseDate: NDateTime,
   imageAgeDays: NInt,
-  latestReleaseDate: Nullable(DateTime),
+  latestReleaseDate: NDateTime,
   daysBehindLatest: NInt,
   releasesBehind: NInt,
-  supersededAt: Nullable(DateTime),
+  supersededAt: NDateTime,
   supersededAtSource: Nullable(Type.Union([Type.Literal('observed'), Type.Literal('own_release'), Type.Literal('regional_availability')])),
   exposureDays: NInt,
-  firstSeenBehindAt: Nullable(DateTime),
+  firstSeenBehindAt: NDateTime,
   status: PoolStatus,
   policyRule: Type.String(),
   slaDays: Type.Integer(),
   exceptionId: NStr,
   findingId: NStr,
-  observedAt: Nullable(DateTime),
+  observedAt: NDateTime,
 });
 
 export const ClusterSchema = Type.Object({
@@ -57,5 +61,5 @@ export const ClusterSchema = Type.Object({
   powerState: NStr,
   poolCount: Type.Integer(),
   tags: Type.Record(Type.String(), Type.String()),
-  observedAt: Nullable(DateTime),
+  observedAt: NDateTime,
 });
