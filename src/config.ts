@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import cron from 'node-cron';
 
@@ -62,6 +63,11 @@ export interface Config {
   readonly reportHeapMB: number;
   /** Client secret credential from the standard AZURE_* variables, when all three are set. */
   readonly clientSecret: { tenantId: string; clientId: string; clientSecret: string } | null;
+  /** Browser sessions (POST /api/v1/session): idle timeout (sliding) and absolute lifetime. */
+  readonly sessionIdleMinutes: number;
+  readonly sessionMaxHours: number;
+  /** Whose X-Forwarded-* headers count (Fastify's trustProxy): a hop count, or proxy addresses; false: nobody's. */
+  readonly trustProxy: number | string | false;
   /** Signed webhooks (docs/webhooks.md): where they go and the HMAC secret; null when IMAGEWARDEN_WEBHOOK_URL is unset. */
   readonly webhook: { url: string; secret: string } | null;
 }
@@ -206,6 +212,9 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken,
     reportHeapMB: reportHeapMB(),
     rateLimitPerMinute: integer('IMAGEWARDEN_RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
+    sessionIdleMinutes: integer('IMAGEWARDEN_SESSION_IDLE_MINUTES', 30, 1, 1440),
+    sessionMaxHours: integer('IMAGEWARDEN_SESSION_MAX_HOURS', 8, 1, 168),
+    trustProxy: trustProxyConfig(read('IMAGEWARDEN_TRUST_PROXY'), problems),
     clientSecret,
     webhook,
   };
@@ -236,6 +245,32 @@ function webhookConfig(url: string | undefined, secret: string | undefined, prob
     problems.push(`IMAGEWARDEN_WEBHOOK_SECRET: expected 32 to 1024 printable ASCII characters without spaces (e.g. openssl rand -hex 32), got ${secret.length} characters`);
   }
   return problem === null && secret !== undefined ? { url, secret } : null;
+}
+
+/**
+ * IMAGEWARDEN_TRUST_PROXY: unset, no X-Forwarded-* header counts (the service is reached directly). Behind a
+ * TLS-terminating proxy: the number of proxies in front (1 for one ingress), or their addresses and CIDR ranges
+ * (also `loopback`, `linklocal`, `uniquelocal`). `true` (trust anyone) is refused: any client could then claim https
+ * and another address.
+ */
+function trustProxyConfig(raw: string | undefined, problems: string[]): Config['trustProxy'] {
+  if (raw === undefined) return false;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops >= 1 && hops <= 10) return hops;
+  }
+  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const isRange = (entry: string) => {
+    const [address, prefix, extra] = entry.split('/');
+    if (extra !== undefined || isIP(address ?? '') === 0) return false;
+    return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (isIP(address!) === 4 ? 32 : 128));
+  };
+  const bad = entries.filter((entry) => !['loopback', 'linklocal', 'uniquelocal'].includes(entry) && !isRange(entry));
+  if (entries.length === 0 || bad.length > 0) {
+    problems.push(`IMAGEWARDEN_TRUST_PROXY: expected the number of proxies in front (1-10) or their addresses/CIDR ranges, comma-separated, got "${raw}"`);
+    return false;
+  }
+  return entries.join(',');
 }
 
 /** A witness is an absolute file path, an https:// URL, or http:// on loopback (a local relay). */

@@ -72,6 +72,23 @@ describe('loadConfig', () => {
     expect(loadConfig({ IMAGEWARDEN_ENTRA_TENANT_ID: '72f988bf-86f1-41af-91ab-2d7cd011db47', IMAGEWARDEN_ENTRA_AUDIENCE: 'api://imagewarden' }).entraTenantId).toBe('72f988bf-86f1-41af-91ab-2d7cd011db47');
   });
 
+  it('reads browser session lifetimes and whose X-Forwarded-* headers count (nobody\'s by default; never anybody\'s)', () => {
+    expect(loadConfig({})).toMatchObject({ sessionIdleMinutes: 30, sessionMaxHours: 8, trustProxy: false });
+    expect(loadConfig({ IMAGEWARDEN_SESSION_IDLE_MINUTES: '15', IMAGEWARDEN_SESSION_MAX_HOURS: '12' })).toMatchObject({ sessionIdleMinutes: 15, sessionMaxHours: 12 });
+    expect(loadConfig({ IMAGEWARDEN_TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ IMAGEWARDEN_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,loopback,fd00::/8' }).trustProxy).toBe('10.0.0.0/8,127.0.0.1,loopback,fd00::/8');
+    for (const [name, value] of [
+      ['IMAGEWARDEN_SESSION_IDLE_MINUTES', '0'],
+      ['IMAGEWARDEN_SESSION_MAX_HOURS', '169'],
+      ['IMAGEWARDEN_TRUST_PROXY', 'true'],
+      ['IMAGEWARDEN_TRUST_PROXY', '0'],
+      ['IMAGEWARDEN_TRUST_PROXY', '10.0.0.0/33'],
+      ['IMAGEWARDEN_TRUST_PROXY', 'proxy.example'],
+    ]) {
+      expect(() => loadConfig({ [name!]: value }), `${name}=${value}`).toThrow(name);
+    }
+  });
+
   it('reports every bad variable at once', () => {
     try {
       loadConfig({ IMAGEWARDEN_PORT: 'x', IMAGEWARDEN_LOG_LEVEL: 'loud' });

@@ -5,7 +5,8 @@ import type { Principal } from '../domain/roles.js';
  * different answers, and a credential that could not be checked right now is neither.
  */
 export type Authentication =
-  | { readonly outcome: 'authenticated'; readonly principal: Principal }
+  /** `endsAt`: when the credential itself stops being valid, where it says so (an Entra ID token's `exp`). */
+  | { readonly outcome: 'authenticated'; readonly principal: Principal; readonly endsAt?: Date }
   /** The credential is genuine and names `actor`, but grants no imagewarden role (an Entra ID token without an app role). */
   | { readonly outcome: 'no_role'; readonly actor: string; readonly reason: string }
   /** Unknown, revoked, expired, forged or malformed. `reason` says why in general terms and never quotes the credential. */
@@ -17,5 +18,6 @@ export interface Authenticator {
   authenticate(presented: string): Promise<Authentication>;
 }
 
-export const authenticated = (principal: Principal): Authentication => ({ outcome: 'authenticated', principal });
+export const authenticated = (principal: Principal, endsAt?: Date): Authentication =>
+  endsAt === undefined ? { outcome: 'authenticated', principal } : { outcome: 'authenticated', principal, endsAt };
 export const rejected = (reason: string): Authentication => ({ outcome: 'rejected', reason });

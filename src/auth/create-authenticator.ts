@@ -41,5 +41,6 @@ async function fromToken(verifyToken: EntraTokenVerifier, token: string): Promis
   if (role === null) {
     return { outcome: 'no_role', actor, reason: `the token carries none of the app roles ${[...ENTRA_APP_ROLES.keys()].join(', ')}` };
   }
-  return authenticated({ actor, role });
+  // `exp` is required and checked by the verifier: a browser session made from this token never outlives it.
+  return authenticated({ actor, role }, new Date((verification.claims.exp as number) * 1000));
 }

@@ -17,7 +17,7 @@ export const TABLE_RETENTION = {
     'reports', 'upgrade_runs', 'upgrade_pools', 'node_checks', 'node_check_results', 'api_keys',
   ],
   /** Pruned by age (see `retentionCutoffs`). */
-  pruned: ['idempotency_keys', 'witness_deliveries', 'webhook_deliveries'],
+  pruned: ['idempotency_keys', 'witness_deliveries', 'webhook_deliveries', 'browser_sessions'],
   /** Kept, small and bounded by design: one row per witness, one per alert condition holding now. */
   bookkeeping: ['ledger_watermarks', 'webhook_alerts'],
 } as const;
@@ -29,6 +29,8 @@ export interface RetentionCutoffs {
   readonly failedWitnessDeliveriesBefore: string;
   /** Webhook deliveries that ended (delivered or given up) before this are forgotten; pending ones stay. */
   readonly finishedWebhookDeliveriesBefore: string;
+  /** Browser sessions that ended or expired before this are forgotten (sign-in and sign-out stay in the ledger). */
+  readonly endedSessionsBefore: string;
 }
 
 const DAY_IN_MS = 86_400_000;
@@ -39,5 +41,6 @@ export function retentionCutoffs(now: Date, retentionDays: number): RetentionCut
     idempotencyKeysBefore: daysBefore(IDEMPOTENCY_KEY_DAYS),
     failedWitnessDeliveriesBefore: daysBefore(retentionDays),
     finishedWebhookDeliveriesBefore: daysBefore(retentionDays),
+    endedSessionsBefore: daysBefore(retentionDays),
   };
 }

@@ -11,7 +11,7 @@ export function createLogger(level: LogLevel, destination: DestinationStream = p
       level,
       base: { service: 'imagewarden' },
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', '*.token', '*.key', '*.clientSecret', '*.secret', 'webhook.secret', '*.webhook.secret'],
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]', '*.csrfToken', '*.sessionId', 'headers.authorization', '*.token', '*.key', '*.clientSecret', '*.secret', 'webhook.secret', '*.webhook.secret'],
         censor: '[redacted]',
       },
     },

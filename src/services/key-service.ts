@@ -4,11 +4,14 @@ import type { Principal, Role } from '../domain/roles.js';
 import { sha256Hex } from '../lib/canonical-json.js';
 import { writeTransaction, type Db } from '../store/database.js';
 import type { ApiKeyRecord, ApiKeyRepository } from '../store/api-key-repository.js';
+import type { SessionRepository } from '../store/session-repository.js';
 import type { EvidenceSink } from '../evidence/ledger.js';
 
 export interface KeyServiceDeps {
   readonly db: Db;
   readonly keys: ApiKeyRepository;
+  /** Browser sessions signed in with a key end when it is revoked (they are also checked on every request). */
+  readonly sessions?: Pick<SessionRepository, 'endForKey'>;
   readonly evidence: EvidenceSink;
   readonly now: () => Date;
 }
@@ -62,6 +65,7 @@ export function createKeyService(deps: KeyServiceDeps) {
         if (existing.revokedAt !== null) throw conflict('invalid_state', `API key ${name} is revoked already`);
         const at = deps.now().toISOString();
         deps.keys.revoke(name, at, actor);
+        deps.sessions?.endForKey(name, at, 'key_revoked');
         deps.evidence.append({ kind: 'api_key_revoked', subject: `key:${name}`, actor, body: { name, role: existing.role, revokedAt: at } });
         return deps.keys.findByName(name)!;
       });

@@ -11,7 +11,7 @@ export interface RetentionDeps {
 
 export interface RetentionResult {
   readonly cutoffs: RetentionCutoffs;
-  readonly pruned: { readonly idempotencyKeys: number; readonly failedWitnessDeliveries: number; readonly webhookDeliveries: number };
+  readonly pruned: { readonly idempotencyKeys: number; readonly failedWitnessDeliveries: number; readonly webhookDeliveries: number; readonly browserSessions: number };
 }
 
 export type RetentionService = ReturnType<typeof createRetentionService>;
@@ -25,6 +25,8 @@ export function createRetentionService(deps: RetentionDeps) {
   const deleteIdempotencyKeys = db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?');
   const deleteFailedDeliveries = db.prepare('DELETE FROM witness_deliveries WHERE error IS NOT NULL AND at < ?');
   const deleteWebhookDeliveries = db.prepare(`DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed') AND created_at < ?`);
+  // A session is over once it ended or its idle expiry passed (never later than its absolute expiry).
+  const deleteSessions = db.prepare('DELETE FROM browser_sessions WHERE expires_at < @before OR ended_at < @before');
   return {
     prune(actor = 'system'): RetentionResult {
       const cutoffs = retentionCutoffs(deps.now(), deps.retentionDays);
@@ -33,6 +35,7 @@ export function createRetentionService(deps: RetentionDeps) {
           idempotencyKeys: deleteIdempotencyKeys.run(cutoffs.idempotencyKeysBefore).changes,
           failedWitnessDeliveries: deleteFailedDeliveries.run(cutoffs.failedWitnessDeliveriesBefore).changes,
           webhookDeliveries: deleteWebhookDeliveries.run(cutoffs.finishedWebhookDeliveriesBefore).changes,
+          browserSessions: deleteSessions.run({ before: cutoffs.endedSessionsBefore }).changes,
         };
         if (Object.values(pruned).some((count) => count > 0)) {
           deps.evidence.append({ kind: 'retention_pruned', subject: null, actor, body: { retentionDays: deps.retentionDays, cutoffs, pruned } });

@@ -97,8 +97,18 @@ function authorizationFor(adminKey: string): fc.Arbitrary<string | undefined> {
   );
 }
 
-/** Every part of one request to `route`, generated. */
-export function requestFor(route: FuzzRoute, hints: FuzzHints, adminKey: string, paramHints: FuzzHints = hints): fc.Arbitrary<FuzzRequest> {
+/** Cookie headers: a real session (when the fuzz signed one in), garbage session ids, doubled cookies, any text. */
+function cookieFor(session: string | undefined): fc.Arbitrary<string> {
+  const real = session === undefined ? [] : [`imagewarden_session=${session}`, `a=b; imagewarden_session=${session}`, `imagewarden_session=${session}; imagewarden_session=${session}`];
+  return fc.oneof(
+    fc.constantFrom(...real, 'imagewarden_session=', 'imagewarden_session', `imagewarden_session=${'A'.repeat(43)}`, 'imagewarden_session=%00', ';;=;', '=imagewarden_session'),
+    headerText(120),
+    headerText(60).map((value) => `imagewarden_session=${value}`),
+  );
+}
+
+/** Every part of one request to `route`, generated. `session`: a signed-in session id the cookie header may carry. */
+export function requestFor(route: FuzzRoute, hints: FuzzHints, adminKey: string, paramHints: FuzzHints = hints, session?: string): fc.Arbitrary<FuzzRequest> {
   const params = ((route.schema?.params as Schema | undefined)?.properties ?? {}) as Record<string, Schema>;
   const names = [...route.url.matchAll(/:([A-Za-z0-9_]+)|\*/g)].map((m) => m[1] ?? '*');
   const path = fc
@@ -117,6 +127,9 @@ export function requestFor(route: FuzzRoute, hints: FuzzHints, adminKey: string,
     'if-none-match': header(fc.oneof(fc.constant('*'), headerText(70)), 1),
     'x-request-id': header(headerText(300), 1),
     accept: header(fc.oneof(fc.constantFrom('application/json', 'text/event-stream', 'application/pdf', '*/*', 'text/html'), headerText(40)), 1),
+    cookie: header(cookieFor(session), route.url === '/api/v1/session' ? 8 : 1),
+    'x-csrf-token': header(headerText(60), 1),
+    origin: header(fc.oneof(fc.constantFrom('null', 'http://localhost:80', 'https://evil.example'), headerText(40)), 1),
   });
   const body = takesBody ? bodyFor(route.schema?.body as Schema | undefined, hints) : fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: bodyFor(undefined, hints) });
   return fc.record({ path, query: queryFor(route.schema?.querystring as Schema | undefined, hints), headers, body }).map(({ path: p, query, headers: h, body: payload }) => ({

@@ -35,6 +35,9 @@ const app = await buildApp({ services, onRoute: (route) => [route.method].flat()
 // An unguessable name: the fuzz revokes keys by name, never this one.
 const adminKey = services.keyService.create({ name: `fuzz-admin-${Date.now().toString(36)}`, role: 'admin', expiresAt: null, actor: 'test' }).key;
 services.keyService.create({ name: 'fuzz-auditor', role: 'auditor', expiresAt: null, actor: 'test' });
+// A browser session the cookie header may carry (the session routes take nothing else).
+const signIn = await app.inject({ method: 'POST', url: '/api/v1/session', headers: { authorization: `Bearer ${adminKey}` } });
+const session = /^imagewarden_session=([^;]+)/.exec(String(signIn.headers['set-cookie']))![1]!;
 
 // Something of each kind exists, so requests that name it get past the lookup into the handler's real work.
 await services.snapshotService.run('cli', 'fuzz');
@@ -166,7 +169,7 @@ describe('fuzz: every route, hostile input, no 5xx', () => {
   for (const route of routes) {
     const numRuns = route.method === 'HEAD' ? RUNS.head : route.url.startsWith('/api/') ? RUNS.api : RUNS.other;
     it(`${route.method} ${route.url}`, async () => {
-      const arbitrary = requestFor(route, hints, adminKey, isEventStream(route) ? eventHints : hints);
+      const arbitrary = requestFor(route, hints, adminKey, isEventStream(route) ? eventHints : hints, session);
       await fc.assert(
         fc.asyncProperty(arbitrary, async (request) => {
           const response = await send(request, route);

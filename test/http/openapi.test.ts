@@ -18,11 +18,11 @@ type Document = { openapi: string; info: { title: string; version: string }; pat
 async function appWithRoutes() {
   const emulator = await startTestEmulator(fleetOfClusters(1));
   const { services, db } = createTestServices(testConfig(emulator));
-  const routes: { method: string; url: string; schema: Record<string, unknown> }[] = [];
+  const routes: { method: string; url: string; access: string | undefined; schema: Record<string, unknown> }[] = [];
   const app = await buildApp({
     services,
     onRoute: (route) => {
-      for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url, schema: route.schema ?? {} });
+      for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url, access: route.access, schema: route.schema ?? {} });
     },
   });
   return { app, routes, close: async () => (await app.close(), db.close()) };
@@ -43,12 +43,13 @@ describe('GET /openapi.json', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(document.info).toMatchObject({ title: pkg.name, version: pkg.version });
     expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(document.components.securitySchemes.session).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'imagewarden_session' });
     // Neither the document nor its viewer describes itself.
     expect(Object.keys(document.paths).filter((path) => path === '/openapi.json' || path.startsWith('/docs'))).toEqual([]);
     await h.close();
   });
 
-  it('has every /api/ route with its method, parameters, request body and answers, a tag and the bearer scheme', async () => {
+  it('has every /api/ route with its method, parameters, request body and answers, a tag and its schemes (bearer or session cookie; sign-in bearer only, the session routes the cookie only)', async () => {
     const h = await appWithRoutes();
     const document = (await h.app.inject({ url: '/openapi.json' })).json() as Document;
     const tags = new Set(document.tags.map((tag) => tag.name));
@@ -58,7 +59,8 @@ describe('GET /openapi.json', () => {
       const name = `${route.method} ${route.url}`;
       const operation = document.paths[openApiPath(route.url)]?.[route.method.toLowerCase()];
       expect(operation, name).toBeDefined();
-      expect(operation!.security, name).toEqual([{ bearer: [] }]);
+      const security = route.access === 'public' ? [{ bearer: [] }] : route.access === 'session' ? [{ session: [] }] : [{ bearer: [] }, { session: [] }];
+      expect(operation!.security, name).toEqual(security);
       expect(operation!.tags?.length, name).toBe(1);
       expect(tags, name).toContain(operation!.tags![0]);
       const parameters = operation!.parameters ?? [];

@@ -59,4 +59,21 @@ describe('migrations', () => {
     expect(() => db.prepare(`UPDATE audit_events SET actor = 'z'`).run()).toThrow(/append-only/);
     expect(() => db.prepare('DELETE FROM audit_events').run()).toThrow(/append-only/);
   });
+
+  it('0013: browser sessions take known roles and ways in, a key session names its key, and an end has its reason', () => {
+    const { db } = openTestDatabase();
+    const insert = db.prepare(
+      `INSERT INTO browser_sessions (session_hash, csrf_hash, actor, role, via, key_name, created_at, last_seen_at, expires_at, absolute_expires_at, ended_at, end_reason)
+       VALUES (?, 'c', 'key:k', ?, ?, ?, 't0', 't0', 't1', 't2', ?, ?)`,
+    );
+    insert.run('a', 'auditor', 'api_key', 'k', null, null);
+    expect(() => insert.run('a', 'auditor', 'api_key', 'k', null, null)).toThrow(/UNIQUE/);
+    expect(() => insert.run('b', 'root', 'api_key', 'k', null, null)).toThrow(/CHECK/);
+    expect(() => insert.run('c', 'auditor', 'password', 'k', null, null)).toThrow(/CHECK/);
+    expect(() => insert.run('d', 'auditor', 'api_key', null, null, null)).toThrow(/CHECK/);
+    expect(() => insert.run('e', 'auditor', 'api_key', 'k', 't1', null)).toThrow(/CHECK/);
+    insert.run('f', 'admin', 'entra', null, 't1', 'signed_out');
+    const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT * FROM browser_sessions WHERE key_name = 'k' AND ended_at IS NULL`).all() as { detail: string }[];
+    expect(plan.map((row) => row.detail).join(' ')).toMatch(/browser_sessions_open_by_key/);
+  });
 });

@@ -41,7 +41,7 @@ describe('retention', () => {
     }
   });
 
-  it(`forgets idempotency keys after ${IDEMPOTENCY_KEY_DAYS} days, failed witness deliveries and finished webhook deliveries after the retention days, keeping the rest`, async () => {
+  it(`forgets idempotency keys after ${IDEMPOTENCY_KEY_DAYS} days, failed witness deliveries, finished webhook deliveries and ended browser sessions after the retention days, keeping the rest`, async () => {
     const { db, services, retention } = await servicesWithHistory();
     const insertKey = db.prepare(`INSERT INTO idempotency_keys (principal, key, request_sha256, status_code, response, created_at) VALUES ('ops', ?, 'x', 202, '{}', ?)`);
     insertKey.run('old', daysAgo(IDEMPOTENCY_KEY_DAYS + 1));
@@ -56,11 +56,20 @@ describe('retention', () => {
     insertWebhook.run('w-old-failed', 'failed', daysAgo(401));
     insertWebhook.run('w-old-pending', 'pending', daysAgo(401));
     insertWebhook.run('w-recent', 'delivered', daysAgo(399));
+    const insertSession = db.prepare(
+      `INSERT INTO browser_sessions (session_hash, csrf_hash, actor, role, via, key_name, created_at, last_seen_at, expires_at, absolute_expires_at, ended_at, end_reason)
+       VALUES (?, 'c', 'key:ops', 'operator', 'api_key', 'ops', ?, ?, ?, ?, ?, ?)`,
+    );
+    insertSession.run('s-old-ended', daysAgo(402), daysAgo(402), daysAgo(401), daysAgo(401), daysAgo(401.5), 'signed_out');
+    insertSession.run('s-old-expired', daysAgo(402), daysAgo(402), daysAgo(401), daysAgo(401), null, null);
+    insertSession.run('s-recent-ended', daysAgo(400), daysAgo(400), daysAgo(399), daysAgo(399), daysAgo(399.5), 'key_revoked');
+    insertSession.run('s-live', daysAgo(0.1), daysAgo(0.1), daysAgo(-0.1), daysAgo(-0.2), null, null);
     const entriesBefore = services.evidenceRepo.lastEntry()!.seq;
 
     const result = retention.prune('test');
 
-    expect(result.pruned).toEqual({ idempotencyKeys: 1, failedWitnessDeliveries: 1, webhookDeliveries: 2 });
+    expect(result.pruned).toEqual({ idempotencyKeys: 1, failedWitnessDeliveries: 1, webhookDeliveries: 2, browserSessions: 2 });
+    expect(db.prepare('SELECT session_hash AS s FROM browser_sessions ORDER BY id').all()).toEqual([{ s: 's-recent-ended' }, { s: 's-live' }]);
     expect(db.prepare('SELECT id FROM webhook_deliveries ORDER BY seq').all()).toEqual([{ id: 'w-old-pending' }, { id: 'w-recent' }]);
     expect(db.prepare('SELECT key FROM idempotency_keys').all()).toEqual([{ key: 'recent' }]);
     expect(db.prepare('SELECT at, error FROM witness_deliveries ORDER BY id').all()).toEqual([
@@ -73,7 +82,7 @@ describe('retention', () => {
     expect(services.evidence.verify().intact).toBe(true);
 
     // Nothing left to prune: nothing recorded.
-    expect(retention.prune('test').pruned).toEqual({ idempotencyKeys: 0, failedWitnessDeliveries: 0, webhookDeliveries: 0 });
+    expect(retention.prune('test').pruned).toEqual({ idempotencyKeys: 0, failedWitnessDeliveries: 0, webhookDeliveries: 0, browserSessions: 0 });
     expect(services.evidenceRepo.lastEntry()!.seq).toBe(recorded[0]!.seq);
   });
 });

@@ -3,6 +3,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { DomainError } from '../../domain/errors.js';
+import { sessionCookieOf } from '../session-cookie.js';
 
 export interface HardeningOptions {
   /** Requests per minute per credential (per client address without one); 0 switches the limit off. */
@@ -36,10 +37,13 @@ export async function registerHardening(app: FastifyInstance, options: Hardening
 }
 
 /**
- * The credential a request presents, hashed (the limit is per API key or token, and no secret is kept as a map key);
- * the client address when it presents none.
+ * The credential a request presents, hashed (the limit is per API key or token, and no secret is kept as a map key):
+ * the bearer header, else the session cookie; the client address when it presents neither. Sign-in is limited by
+ * the credential it presents, and failed sign-ins also by address (routes/session.ts).
  */
 function limitKey(request: FastifyRequest): string {
   const header = request.headers.authorization;
-  return header ? `credential:${createHash('sha256').update(header).digest('base64url')}` : `address:${request.ip}`;
+  if (header) return `credential:${createHash('sha256').update(header).digest('base64url')}`;
+  const session = sessionCookieOf(request);
+  return typeof session === 'string' && session !== 'ambiguous' ? `session:${createHash('sha256').update(session).digest('base64url')}` : `address:${request.ip}`;
 }

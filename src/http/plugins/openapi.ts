@@ -7,8 +7,10 @@ import { readFileSync } from 'node:fs';
 import Type from 'typebox';
 import { NoQuery } from '../schemas/common.js';
 
-/** The bearer scheme every /api/ route requires (auth.ts). */
+/** The bearer scheme every /api/ route takes (auth.ts). */
 const SECURITY_SCHEME = 'bearer';
+/** The browser session cookie (POST /api/v1/session), which every /api/ route also takes. */
+const SESSION_SCHEME = 'session';
 
 /** One tag per area of the API, by the first path segment after /api/v1/. */
 const TAGS: readonly { name: string; description: string; segments: readonly string[] }[] = [
@@ -23,6 +25,7 @@ const TAGS: readonly { name: string; description: string; segments: readonly str
   { name: 'node-checks', description: "Node-level cross-checks against each cluster's own API", segments: ['node-checks'] },
   { name: 'evidence', description: 'The tamper-evident evidence ledger: verification, export, keys, checkpoints', segments: ['evidence'] },
   { name: 'keys', description: 'API keys (admin)', segments: ['keys'] },
+  { name: 'session', description: 'Browser sign-in: a bearer credential exchanged for an HttpOnly session cookie; changes made with the cookie need X-CSRF-Token', segments: ['session'] },
   { name: 'webhooks', description: 'Signed webhook deliveries of alert transitions (admin)', segments: ['webhooks'] },
   { name: 'operations', description: 'Probes and metrics for the platform running imagewarden; no key needed', segments: [] },
 ];
@@ -66,6 +69,12 @@ export async function registerOpenApi(app: FastifyInstance): Promise<ApiDocs> {
             scheme: 'bearer',
             description: 'An imagewarden API key, or an Entra ID access token carrying an ImageWarden.Auditor, .Operator or .Admin app role',
           },
+          [SESSION_SCHEME]: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'imagewarden_session',
+            description: 'A browser session from POST /api/v1/session. With it, POST, PUT, PATCH and DELETE also need header X-CSRF-Token (the session\'s csrfToken) and, when an Origin is sent, this service\'s own origin',
+          },
         },
       },
       tags: TAGS.map(({ name, description }) => ({ name, description })),
@@ -81,8 +90,9 @@ export async function registerOpenApi(app: FastifyInstance): Promise<ApiDocs> {
           ...Object.fromEntries((['body', 'querystring', 'params', 'headers'] as const).filter((part) => own[part] !== undefined).map((part) => [part, forDocument(own[part])])),
           response: documentedResponses(own.response ?? {}),
           tags: [tagOf(url)],
-          // Explicit on every operation: the API's routes need a bearer credential, the probes and /metrics none.
-          security: url.startsWith('/api/') ? [{ [SECURITY_SCHEME]: [] }] : [],
+          // Explicit on every operation: the API's routes need a bearer credential or a session cookie (sign-in the
+          // former, the session's own routes the latter), the probes and /metrics none.
+          security: securityOf(url, (route.config as { access?: string } | undefined)?.access),
         } as FastifySchema,
       };
     },
@@ -140,9 +150,10 @@ const STATUS_TEXT: Readonly<Record<string, string>> = {
   200: 'OK',
   201: 'Created',
   202: 'Accepted: the work goes on in the background',
+  204: 'No content',
   400: 'Invalid request: unknown or malformed parameters or body fields (`invalid_request`), or a value the operation refuses',
   401: 'No credential, or one that is unknown, revoked or expired',
-  403: "The credential's role is below the operation's",
+  403: "The credential's role is below the operation's, or a change made with a session cookie failed its CSRF check (`csrf_failed`)",
   404: 'No such resource',
   409: 'Conflicts with the current state',
   422: 'Well-formed but unprocessable (for example an Idempotency-Key reused with another body)',
@@ -193,6 +204,13 @@ function isStringLiteral(node: unknown): boolean {
   if (node === null || typeof node !== 'object') return false;
   const keys = Object.keys(node);
   return typeof (node as { const?: unknown }).const === 'string' && keys.every((key) => key === 'const' || key === 'type');
+}
+
+function securityOf(url: string, access: string | undefined): Record<string, string[]>[] {
+  if (!url.startsWith('/api/')) return [];
+  if (access === 'public') return [{ [SECURITY_SCHEME]: [] }];
+  if (access === 'session') return [{ [SESSION_SCHEME]: [] }];
+  return [{ [SECURITY_SCHEME]: [] }, { [SESSION_SCHEME]: [] }];
 }
 
 function tagOf(url: string): string {
