@@ -13,12 +13,14 @@ import { healthRoutes, type HealthDeps } from './http/routes/health.js';
 import { inventoryRoutes, summaryRoute, type InventoryRouteDeps } from './http/routes/inventory.js';
 import { keyRoutes, type KeyRouteDeps } from './http/routes/keys.js';
 import { meRoutes } from './http/routes/me.js';
+import { sessionRoutes, type SessionRouteDeps } from './http/routes/session.js';
 import { snapshotRoutes, type SnapshotRouteDeps } from './http/routes/snapshots.js';
 import { nodeCheckRoutes, type NodeCheckRouteDeps } from './http/routes/node-checks.js';
 import { metricsRoutes, type MetricsRouteDeps } from './http/routes/metrics.js';
 import { webhookRoutes, type WebhookRouteDeps } from './http/routes/webhooks.js';
 import { registerOpenApi } from './http/plugins/openapi.js';
 import { registerHardening } from './http/plugins/hardening.js';
+import { webPages } from './http/plugins/web-pages.js';
 import { echoRequestId, requestIdOf } from './observability/request-id.js';
 
 export type AppServices = HealthDeps &
@@ -33,13 +35,18 @@ export type AppServices = HealthDeps &
   UpgradeRouteDeps &
   NodeCheckRouteDeps &
   MetricsRouteDeps &
-  WebhookRouteDeps & { readonly authenticator: Authenticator };
+  WebhookRouteDeps &
+  SessionRouteDeps & { readonly authenticator: Authenticator };
 
 export interface BuildAppOptions {
   readonly services: AppServices;
   readonly logger?: FastifyBaseLogger | false;
   /** Requests per minute per credential (IMAGEWARDEN_RATE_LIMIT_PER_MINUTE); 0 or absent: no limit. */
   readonly rateLimitPerMinute?: number;
+  /** Fastify's trustProxy (IMAGEWARDEN_TRUST_PROXY): whose X-Forwarded-* headers count; absent: nobody's. */
+  readonly trustProxy?: number | string | false;
+  /** The service runs `imagewarden demo` (config.demo): `GET /api/v1/me` says so, and the dashboard marks its data. */
+  readonly demo?: boolean;
   /** Called for every registered route (the route-walk test uses it). */
   readonly onRoute?: (route: { method: string | string[]; url: string; access: string | undefined; schema: Record<string, unknown> | undefined }) => void;
 }
@@ -49,6 +56,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: 64 * 1024,
+    // Off unless configured: X-Forwarded-Proto/-For from anyone else must not decide Secure cookies, origins or addresses.
+    trustProxy: trustProxyOption(options.trustProxy ?? false),
     // x-request-id when the caller sends a plain one, else a UUID: in every log line of the request, and echoed.
     requestIdHeader: false,
     genReqId: requestIdOf,
@@ -68,11 +77,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && (request.method === 'POST' || request.method === 'PUT')) request.body = {};
   });
-  registerAuth(app, options.services.authenticator);
+  registerAuth(app, options.services.authenticator, options.services.sessionService);
 
   const { services } = options;
   await app.register(healthRoutes(services));
-  await app.register(meRoutes());
+  // 10 failed sign-ins a minute per address while requests are rate-limited at all (0 switches both off).
+  await app.register(sessionRoutes(services, { failedSignInsPerMinute: (options.rateLimitPerMinute ?? 0) > 0 ? 10 : 0 }));
+  await app.register(meRoutes({ demo: options.demo ?? false }));
   await app.register(snapshotRoutes(services));
   await app.register(inventoryRoutes(services));
   await app.register(summaryRoute(services));
@@ -86,6 +97,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(nodeCheckRoutes(services));
   await app.register(metricsRoutes(services));
   await app.register(webhookRoutes(services));
+  // The web dashboard at /ui/ (public pages: their data comes from the API above, which authenticates).
+  await app.register(webPages());
   await apiDocs.serve();
   return app;
+}
+
+/** A hop count as Fastify's function form (its types take no number), addresses and ranges as they are. */
+function trustProxyOption(trust: number | string | false): string | boolean | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
 }

@@ -46,7 +46,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     // Whatever happened while the service was down (breach instants, expiries) is recorded before it serves.
     services.recordFindings();
     if (recorded.changed) logger.info({ policyVersion: recorded.version.id, source: recorded.version.source }, 'patch policy in force');
-    const app = await buildApp({ services, logger, rateLimitPerMinute: config.rateLimitPerMinute });
+    const app = await buildApp({ services, logger, rateLimitPerMinute: config.rateLimitPerMinute, trustProxy: config.trustProxy, demo: config.demo });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

@@ -29,6 +29,8 @@ import { readMigrations, schemaVersion } from '../store/migrate.js';
 import { createExceptionService } from './exception-service.js';
 import { createReadModel } from './read-model.js';
 import { createKeyService } from './key-service.js';
+import { createSessionService } from './session-service.js';
+import { createSessionRepository } from '../store/session-repository.js';
 import { createAuthenticator } from '../auth/create-authenticator.js';
 import { createSnapshotService, type SnapshotServiceOptions } from './snapshot-service.js';
 import { createServiceMetrics } from '../observability/metrics.js';
@@ -89,7 +91,8 @@ export function createServices(options: CreateServicesOptions) {
   const clients = options.clients ?? createArmClients(config, createArmCredential(config));
   const kubernetesRetry = options.kubernetesRetryPolicy ?? KUBERNETES_RETRY_POLICY;
   const clusterApi = (clusterId: string) => openClusterApi(clients, clusterId, { policy: kubernetesRetry, deadline: Date.now() + 2 * 60_000, onAttempt: metrics.onAttempt }, now);
-  const keyService = createKeyService({ db, keys, evidence: ledger, now });
+  const sessionRepo = createSessionRepository(db);
+  const keyService = createKeyService({ db, keys, sessions: sessionRepo, evidence: ledger, now });
   // Loaded (and validated) at start: a broken wording file fails start-up, not a report an auditor waits for.
   const templates = loadReportTemplates();
   const questionnaire = loadQuestionnaire();
@@ -202,6 +205,7 @@ export function createServices(options: CreateServicesOptions) {
     snapshots,
     state,
     keyService,
+    sessionService: createSessionService({ db, sessions: sessionRepo, keys, evidence: ledger, now, lifetime: { idleMinutes: config.sessionIdleMinutes, maxHours: config.sessionMaxHours } }),
     ledger,
     evidenceRepo,
     evidence: reportingVerification(createEvidenceService({ db, repo: evidenceRepo, config, key: signingKey, now }), (intact) => {

@@ -30,7 +30,7 @@ describe('GET /api/v1/me', () => {
       const { key: apiKey } = services.keyService.create({ name: `dash-${role}`, role, expiresAt: null, actor: 'test' });
       const response = await me(apiKey);
       expect(response.statusCode).toBe(200);
-      expect(response.json()).toEqual({ actor: `key:dash-${role}`, role, via: 'api_key' });
+      expect(response.json()).toEqual({ actor: `key:dash-${role}`, role, via: 'api_key', demo: false });
     }
 
     const now = Math.floor(Date.now() / 1000);
@@ -46,7 +46,20 @@ describe('GET /api/v1/me', () => {
       nbf: now - 60,
       exp: now + 3600,
     });
-    expect((await me(token)).json()).toEqual({ actor: 'entra:0a1b2c3d-0000-4000-8000-00000000beef (Dana Dashboard)', role: 'operator', via: 'entra' });
+    expect((await me(token)).json()).toEqual({ actor: 'entra:0a1b2c3d-0000-4000-8000-00000000beef (Dana Dashboard)', role: 'operator', via: 'entra', demo: false });
     expect((await app.inject({ url: '/api/v1/me' })).statusCode).toBe(401);
+  });
+
+  it('says when the service runs the demo (the dashboard marks its data as demo data)', async () => {
+    const emulator = await startTestEmulator(fleetOfClusters(1));
+    const { services, db } = createTestServices(testConfig(emulator));
+    const app = await buildApp({ services, demo: true });
+    cleanups.push(async () => {
+      await app.close();
+      db.close();
+    });
+    const { key } = services.keyService.create({ name: 'demo-auditor', role: 'auditor', expiresAt: null, actor: 'test' });
+    const response = await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${key}` } });
+    expect(response.json()).toEqual({ actor: 'key:demo-auditor', role: 'auditor', via: 'api_key', demo: true });
   });
 });

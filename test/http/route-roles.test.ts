@@ -30,21 +30,41 @@ async function buildWithRoutes(env: Record<string, string> = {}) {
 // Placeholders name nothing that exists: a request that gets past auth must not change what later requests see.
 const concrete = (url: string) => url.replace(':id', '1').replace(':name', 'nobody');
 
+type App = Awaited<ReturnType<typeof buildWithRoutes>>['app'];
+
+/** A fresh browser session for a bearer credential: the cookie and CSRF headers a dashboard would send. */
+async function sessionHeaders(app: App, credential: string): Promise<Record<string, string>> {
+  const signIn = await app.inject({ method: 'POST', url: '/api/v1/session', headers: { authorization: `Bearer ${credential}` } });
+  expect(signIn.statusCode).toBe(201);
+  const cookie = String(signIn.headers['set-cookie']).split(';')[0]!;
+  return { cookie, 'x-csrf-token': signIn.json().csrfToken };
+}
+
+/**
+ * The session routes are explicit exceptions to the role matrix: sign-in (POST) is public at the route and checks
+ * the bearer credential itself (any role's → 201); reading and ending a session (GET, DELETE) take the session
+ * cookie only, whatever its role — a bearer credential there is no session (401).
+ */
+const isSignIn = (route: { method: string; url: string }) => route.method === 'POST' && route.url === '/api/v1/session';
+
 describe('route roles', () => {
-  it('every route declares its access, and only the probes, /metrics and the API description are public', async () => {
+  it('every route declares its access, and only the probes, /metrics, the API description and the dashboard pages are public', async () => {
     const { app, routes, db } = await buildWithRoutes();
     expect(routes.length).toBeGreaterThan(5);
-    // /metrics checks IMAGEWARDEN_METRICS_TOKEN itself when it is set (test/http/metrics.test.ts).
-    const isPublic = (url: string) => ['/healthz', '/readyz', '/metrics', '/openapi.json'].includes(url) || url === '/docs' || url.startsWith('/docs/');
+    // /metrics checks IMAGEWARDEN_METRICS_TOKEN itself when it is set (test/http/metrics.test.ts). The dashboard's
+    // pages (/ redirects to /ui/) hold no data: what they show comes from the /api/ routes, which authenticate.
+    const isPublic = (url: string) =>
+      ['/healthz', '/readyz', '/metrics', '/openapi.json', '/', '/ui', '/ui/*'].includes(url) || url === '/docs' || url.startsWith('/docs/');
     for (const route of routes) {
       expect(route.access, `${route.method} ${route.url}`).toBeDefined();
-      if (route.url.startsWith('/api/')) expect(ROLES, `${route.method} ${route.url}`).toContain(route.access);
+      if (route.url === '/api/v1/session') expect(route.access, `${route.method} ${route.url}`).toBe(isSignIn(route) ? 'public' : 'session');
+      else if (route.url.startsWith('/api/')) expect(ROLES, `${route.method} ${route.url}`).toContain(route.access);
       else {
         expect(isPublic(route.url), `${route.method} ${route.url}`).toBe(true);
         expect(route.access, `${route.method} ${route.url}`).toBe('public');
       }
     }
-    expect(routes.filter((route) => route.access === 'public').map((route) => route.url)).toEqual(expect.arrayContaining(['/metrics', '/openapi.json', '/docs']));
+    expect(routes.filter((route) => route.access === 'public').map((route) => route.url)).toEqual(expect.arrayContaining(['/metrics', '/openapi.json', '/docs', '/', '/ui/*']));
     // Who was alerted, and when, is for admins (the deliveries name the receiver's outcomes, never the secret).
     expect(routes.find((route) => route.url === '/api/v1/webhooks/deliveries')?.access).toBe('admin');
     // Every signed-in caller may ask who it is (the dashboard shows it): the lowest role.
@@ -71,13 +91,26 @@ describe('route roles', () => {
     const { app, routes, keys, db } = await buildWithRoutes();
     for (const route of routes.filter((r) => r.url.startsWith('/api/'))) {
       const url = concrete(route.url);
-      const method = route.method as 'GET' | 'POST';
+      const method = route.method as 'GET' | 'POST' | 'DELETE';
       const none = await app.inject({ method, url });
       expect(none.statusCode, `${method} ${url} without a key`).toBe(401);
       expect(none.json()).toMatchObject({ error: { code: 'unauthenticated' } });
       expect(none.headers['www-authenticate']).toMatch(/^Bearer/);
       const bad = await app.inject({ method, url, headers: { authorization: 'Bearer iw_not-a-real-key' } });
       expect(bad.statusCode, `${method} ${url} with a bad key`).toBe(401);
+      if (isSignIn(route)) {
+        for (const role of ROLES) expect((await app.inject({ method, url, headers: { authorization: `Bearer ${keys[role]}` } })).statusCode, `sign-in as ${role}`).toBe(201);
+        continue;
+      }
+      if (route.access === 'session') {
+        for (const role of ROLES) {
+          const bearer = await app.inject({ method, url, headers: { authorization: `Bearer ${keys[role]}` } });
+          expect(bearer.statusCode, `${method} ${url} with ${role}'s bearer key`).toBe(401);
+          const cookie = await app.inject({ method, url, headers: await sessionHeaders(app, keys[role]) });
+          expect(cookie.statusCode, `${method} ${url} with ${role}'s session`).toBeLessThan(300);
+        }
+        continue;
+      }
       const required = ROLES.indexOf(route.access as Role);
       for (const role of ROLES.slice(0, required)) {
         const denied = await app.inject({ method, url, headers: { authorization: `Bearer ${keys[role]}` } });
@@ -93,15 +126,34 @@ describe('route roles', () => {
     db.close();
   });
 
+  it('a session cookie gets exactly the role of the credential it was made from on every /api/ route (changes with its CSRF token)', async () => {
+    const { app, routes, keys, db } = await buildWithRoutes();
+    for (const route of routes.filter((r) => r.url.startsWith('/api/') && r.access !== 'session')) {
+      const url = concrete(route.url);
+      const method = route.method as 'GET' | 'POST' | 'DELETE';
+      const required = isSignIn(route) ? -1 : ROLES.indexOf(route.access as Role);
+      for (const [index, role] of ROLES.entries()) {
+        const answer = await app.inject({ method, url, headers: await sessionHeaders(app, keys[role]) });
+        // Sign-in takes a bearer credential, never a cookie: a session does not make another.
+        if (required === -1) expect(answer.statusCode, `${method} ${url} with ${role}'s session`).toBe(401);
+        else if (index < required) expect(answer.json(), `${method} ${url} with ${role}'s session`).toMatchObject({ error: { code: 'forbidden', details: { requiredRole: route.access, role } } });
+        else expect([401, 403], `${method} ${url} with ${role}'s session`).not.toContain(answer.statusCode);
+      }
+    }
+    await app.close();
+    db.close();
+  });
+
   it('every /api/ route refuses unknown query parameters and (where it takes one) a body of the wrong shape, storing nothing', async () => {
     const { app, routes, keys, db } = await buildWithRoutes();
-    const headers = { authorization: `Bearer ${keys.admin}` };
+    const bearer = { authorization: `Bearer ${keys.admin}` };
     const stored = () =>
       db.prepare('SELECT (SELECT count(*) FROM snapshots) + (SELECT count(*) FROM api_keys) + (SELECT count(*) FROM exceptions) + (SELECT count(*) FROM exception_events) AS n').get();
     const before = stored();
     for (const route of routes.filter((r) => r.url.startsWith('/api/'))) {
       const url = concrete(route.url);
-      const method = route.method as 'GET' | 'POST';
+      const method = route.method as 'GET' | 'POST' | 'DELETE';
+      const headers = route.access === 'session' ? await sessionHeaders(app, keys.admin) : bearer;
       const unknown = await app.inject({ method, url: `${url}?unexpected=1`, headers });
       expect(unknown.statusCode, `${method} ${url}?unexpected=1`).toBe(400);
       expect(unknown.json().error.code, `${method} ${url}`).toMatch(/^[a-z_]+$/);
@@ -163,10 +215,18 @@ describe('route roles', () => {
     const expired = await token([APP_ROLE.admin], { iat: now - 7200, exp: now - 3600 });
     for (const route of routes.filter((r) => r.url.startsWith('/api/'))) {
       const url = concrete(route.url);
-      const method = route.method as 'GET' | 'POST';
+      const method = route.method as 'GET' | 'POST' | 'DELETE';
       const stale = await app.inject({ method, url, headers: { authorization: `Bearer ${expired}` } });
       expect(stale.statusCode, `${method} ${url} with an expired token`).toBe(401);
-      expect(stale.json()).toMatchObject({ error: { code: 'invalid_credentials' } });
+      // The session routes do not read a bearer token: no cookie, no session.
+      expect(stale.json()).toMatchObject({ error: { code: route.access === 'session' ? 'unauthenticated' : 'invalid_credentials' } });
+      if (isSignIn(route) || route.access === 'session') {
+        for (const role of ROLES) {
+          const answer = await app.inject({ method, url, headers: route.access === 'session' ? await sessionHeaders(app, tokens[role]) : { authorization: `Bearer ${tokens[role]}` } });
+          expect(answer.statusCode, `${method} ${url} as ${role} (token)`).toBe(isSignIn(route) ? 201 : method === 'DELETE' ? 204 : 200);
+        }
+        continue;
+      }
       const required = ROLES.indexOf(route.access as Role);
       for (const role of ROLES.slice(0, required)) {
         const denied = await app.inject({ method, url, headers: { authorization: `Bearer ${tokens[role]}` } });

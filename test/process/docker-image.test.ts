@@ -62,6 +62,10 @@ describe('the Docker image', () => {
       const result = spawn(command === 'node' ? process.execPath : command!, args, { env, stdio: 'ignore' });
       expect(await exitOf(result)).toBe(0);
       expect(await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()).toEqual({ status: 'ready' });
+      // The web dashboard ships in dist/web (built in the build stage).
+      const dashboard = await fetch(`http://127.0.0.1:${port}/ui/`);
+      expect(dashboard.status).toBe(200);
+      expect(await dashboard.text()).toMatch(/<script type="module" src="\/ui\/assets\/app-\w+\.js">/);
     } finally {
       process.kill(-child.pid!, 'SIGTERM');
       await exitOf(child);

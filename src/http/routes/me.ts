@@ -7,6 +7,7 @@ export const MeSchema = Type.Object({
   actor: Type.String(),
   role: Type.Union([Type.Literal('auditor'), Type.Literal('operator'), Type.Literal('admin')]),
   via: Type.Union([Type.Literal('api_key'), Type.Literal('entra')]),
+  demo: Type.Boolean({ description: 'true when the service runs `imagewarden demo`: everything it reports is demo data' }),
 });
 
 /** How the caller signed in: an Entra ID token's actor is `entra:<oid> …`, an API key's `key:<name>`. */
@@ -15,13 +16,13 @@ export function toMe(principal: Principal): { actor: string; role: Principal['ro
 }
 
 /** `GET /api/v1/me`: the caller as imagewarden sees it (what a dashboard shows, and what evidence records it as). */
-export const meRoutes = (): FastifyPluginAsyncTypebox => async (app) => {
+export const meRoutes = (options: { readonly demo: boolean }): FastifyPluginAsyncTypebox => async (app) => {
   app.get(
     '/api/v1/me',
     {
       config: { access: 'auditor' },
-      schema: { summary: 'The caller: the actor recorded in evidence, its role, and how it signed in', querystring: NoQuery, response: { 200: MeSchema, ...errorResponses } },
+      schema: { summary: 'The caller: the actor recorded in evidence, its role, how it signed in, and whether this is demo data', querystring: NoQuery, response: { 200: MeSchema, ...errorResponses } },
     },
-    async (request) => toMe(request.principal!),
+    async (request) => ({ ...toMe(request.principal!), demo: options.demo }),
   );
 };

@@ -1,0 +1,125 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterEach, expect } from 'vitest';
+import { demoFleet } from '../../src/emulator/index.js';
+import { runCli, serveEnv, startServe } from '../helpers/cli.js';
+import { startTestEmulator } from '../helpers/emulator.js';
+
+/** Debian's chromium (`apt-get install chromium`; .ci/run installs it): no browser is downloaded. */
+export const CHROMIUM = '/usr/bin/chromium';
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** Where the tests leave a screenshot of each page at each size (gitignored): look at them. */
+export const SCREENSHOTS = join(ROOT, '.tmp', 'screenshots');
+
+export type Role = 'auditor' | 'operator' | 'admin';
+
+export const SIZES = {
+  desktop: { width: 1280, height: 800 },
+  phone: { width: 390, height: 844 },
+} as const;
+
+const browsers: Browser[] = [];
+afterEach(async () => {
+  while (browsers.length > 0) await browsers.pop()!.close();
+});
+
+/** A headless chromium, closed after the test. */
+export async function launchBrowser(): Promise<Browser> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  browsers.push(browser);
+  return browser;
+}
+
+export interface Dashboard {
+  readonly url: string;
+  readonly keys: Record<Role, string>;
+  /** The API, read with a key (what the page should show, asked directly). */
+  api<T>(path: string, role?: Role): Promise<T>;
+}
+
+/**
+ * The real service as `npm start` runs it (dist/, its own process) against the emulator's demo fleet, with one key
+ * per role (`imagewarden keys create`) and one fleet snapshot taken (`imagewarden snapshot`). Stopped after the test.
+ */
+export async function startDashboard(options: { demo?: boolean } = {}): Promise<Dashboard> {
+  const emulator = await startTestEmulator(demoFleet);
+  const env = { ...serveEnv(emulator), ...(options.demo ? { IMAGEWARDEN_DEMO: '1' } : {}) };
+  const { url } = await startServe(env);
+  const roles: Role[] = ['auditor', 'operator', 'admin'];
+  const [snapshot, ...created] = await Promise.all([
+    runCli(['snapshot'], env),
+    ...roles.map((role) => runCli(['keys', 'create', '--role', role, '--name', `e2e-${role}`], env)),
+  ]);
+  expect(snapshot!.code, snapshot!.stderr).toBe(0);
+  const keys = Object.fromEntries(
+    created.map((result, i) => {
+      expect(result.code, result.stderr).toBe(0);
+      return [roles[i], result.stdout.trim().split('\n').at(-1)!];
+    }),
+  ) as Record<Role, string>;
+  return {
+    url,
+    keys,
+    async api<T>(path: string, role: Role = 'auditor') {
+      const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${keys[role]}` } });
+      expect(response.status, path).toBe(200);
+      return (await response.json()) as T;
+    },
+  };
+}
+
+/** A fresh page (its own cookies) that fails the test on any script error or policy violation it reports. */
+export async function openPage(browser: Browser, size: keyof typeof SIZES = 'desktop'): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport: SIZES[size] });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    // A 401 from GET /api/v1/session before sign-in is how the page learns there is no session: expected.
+    if (message.type() === 'error' && !/401 \(Unauthorized\)/.test(message.text())) problems.push(`console: ${message.text()}`);
+  });
+  return { page, problems };
+}
+
+export async function signIn(page: Page, key: string): Promise<void> {
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** The page at both sizes, full length, as `.tmp/screenshots/<name>-<size>.png`. */
+export async function screenshots(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  for (const [size, viewport] of Object.entries(SIZES)) {
+    await page.setViewportSize(viewport);
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${size}.png`), fullPage: true });
+  }
+  await page.setViewportSize(SIZES.desktop);
+}
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * axe-core's serious and critical violations on the page as it is now (WCAG 2.1 A and AA rules and best practices).
+ * The script is evaluated through the browser's debugging protocol: the page's own policy allows no inline script.
+ */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations)')) as AxeViolation[];
+  return violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.impact} ${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).join(', ')})`);
+}

@@ -1,0 +1,61 @@
+/** The API's shapes the pages read (CONTRACT.md); only the fields the pages use. */
+
+export type PoolStatus = 'current' | 'within_policy' | 'non_compliant' | 'excepted' | 'unknown';
+
+export const STATUSES: readonly PoolStatus[] = ['current', 'within_policy', 'non_compliant', 'excepted', 'unknown'];
+
+export type StatusCounts = Record<PoolStatus, number>;
+
+export interface Summary {
+  readonly asOf: string;
+  readonly scope: string | null;
+  readonly total: number;
+  readonly counts: StatusCounts;
+  readonly compliancePercent: number | null;
+  readonly compliancePercentWithExceptions: number | null;
+  readonly bySubscription: readonly {
+    readonly subscriptionId: string;
+    readonly total: number;
+    readonly counts: StatusCounts;
+    readonly compliancePercent: number | null;
+    readonly compliancePercentWithExceptions: number | null;
+  }[];
+}
+
+export interface Pool {
+  readonly clusterId: string;
+  readonly clusterName: string;
+  readonly subscriptionId: string;
+  readonly poolName: string;
+  readonly nodeImageVersion: string | null;
+  readonly latestNodeImageVersion: string | null;
+  readonly imageAgeDays: number | null;
+  readonly daysBehindLatest: number | null;
+  readonly exposureDays: number | null;
+  readonly slaDays: number;
+  readonly status: PoolStatus;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextCursor: string | null;
+}
+
+export interface Snapshot {
+  readonly id: number;
+  readonly status: 'running' | 'succeeded' | 'partial' | 'failed';
+  readonly trigger: string;
+  readonly scope: string;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly clusterCount: number | null;
+  readonly poolCount: number | null;
+}
+
+export interface Me {
+  readonly actor: string;
+  readonly role: string;
+  readonly via: string;
+  /** Set when the service runs `imagewarden demo`: everything it shows is demo data. */
+  readonly demo?: boolean;
+}
