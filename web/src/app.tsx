@@ -1,21 +1,28 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, currentSession, get, signOut, whenSessionLost, type Session } from './api.js';
+import type { FunctionComponent } from 'preact';
+import type { PageProps } from './page.js';
+import { EvidencePage } from './pages/evidence.js';
+import { ExceptionsPage } from './pages/exceptions.js';
+import { FindingsPage } from './pages/findings.js';
 import { Overview } from './pages/overview.js';
-import { Placeholder } from './pages/placeholder.js';
+import { PoolsPage } from './pages/pools.js';
+import { ReportsPage } from './pages/reports.js';
 import { SignIn } from './pages/sign-in.js';
+import { UpgradesPage } from './pages/upgrades.js';
 import { BASE, onLinkClick, usePage } from './router.js';
 import type { Me } from './types.js';
 
-/** Every page of the dashboard, in the navigation's order; `api` is where the data of a page not built yet lives. */
-export const PAGES: readonly { page: string; label: string; api?: string }[] = [
-  { page: '', label: 'Overview' },
-  { page: 'pools', label: 'Pools', api: 'GET /api/v1/pools' },
-  { page: 'findings', label: 'Findings', api: 'GET /api/v1/findings' },
-  { page: 'exceptions', label: 'Exceptions', api: 'GET /api/v1/exceptions' },
-  { page: 'reports', label: 'Reports', api: 'GET /api/v1/reports' },
-  { page: 'upgrades', label: 'Upgrades', api: 'GET /api/v1/upgrades' },
-  { page: 'evidence', label: 'Evidence', api: 'GET /api/v1/evidence/verify' },
+/** Every page of the dashboard, in the navigation's order: its first path segment below /ui/, and what renders it. */
+export const PAGES: readonly { page: string; label: string; component: FunctionComponent<PageProps> }[] = [
+  { page: '', label: 'Overview', component: ({ role, headingRef }) => <Overview role={role} headingRef={headingRef} /> },
+  { page: 'pools', label: 'Pools', component: PoolsPage },
+  { page: 'findings', label: 'Findings', component: FindingsPage },
+  { page: 'exceptions', label: 'Exceptions', component: ExceptionsPage },
+  { page: 'reports', label: 'Reports', component: ReportsPage },
+  { page: 'upgrades', label: 'Upgrades', component: UpgradesPage },
+  { page: 'evidence', label: 'Evidence', component: EvidencePage },
 ];
 
 type State =
@@ -101,7 +108,8 @@ function Frame({ children }: { children: ComponentChildren }) {
 }
 
 function Shell({ session, me, onSignOut }: { session: Session; me: Me | null; onSignOut: () => void }) {
-  const page = usePage();
+  const path = usePage();
+  const [page = '', ...rest] = path.split('/');
   const current = PAGES.find((entry) => entry.page === page);
   const heading = useRef<HTMLHeadingElement>(null);
   const first = useRef(true);
@@ -111,7 +119,7 @@ function Shell({ session, me, onSignOut }: { session: Session; me: Me | null; on
     // After a navigation (not the first render), focus goes to the new page's heading, as a page load would put it.
     if (first.current) first.current = false;
     else heading.current?.focus();
-  }, [page]);
+  }, [path]);
 
   return (
     <>
@@ -160,10 +168,8 @@ function Shell({ session, me, onSignOut }: { session: Session; me: Me | null; on
               There is no page at <code>{window.location.pathname}</code>. <a href={BASE} onClick={(event) => onLinkClick(event, '')}>Go to the overview</a>.
             </p>
           </>
-        ) : current.page === '' ? (
-          <Overview role={session.role} headingRef={heading} />
         ) : (
-          <Placeholder label={current.label} api={current.api ?? ''} headingRef={heading} />
+          <current.component key={page} role={session.role} actor={session.actor} headingRef={heading} subpath={rest.join('/')} />
         )}
       </main>
       <footer>
