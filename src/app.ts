@@ -10,7 +10,7 @@ import { upgradeRoutes, type UpgradeRouteDeps } from './http/routes/upgrades.js'
 import { exceptionRoutes, type ExceptionRouteDeps } from './http/routes/exceptions.js';
 import { findingRoutes, type FindingRouteDeps } from './http/routes/findings.js';
 import { healthRoutes, type HealthDeps } from './http/routes/health.js';
-import { inventoryRoutes, summaryRoute, type InventoryRouteDeps } from './http/routes/inventory.js';
+import { inventoryRoutes, summaryRoute, trendRoute, type InventoryRouteDeps } from './http/routes/inventory.js';
 import { keyRoutes, type KeyRouteDeps } from './http/routes/keys.js';
 import { meRoutes } from './http/routes/me.js';
 import { sessionRoutes, type SessionRouteDeps } from './http/routes/session.js';
@@ -87,6 +87,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(snapshotRoutes(services));
   await app.register(inventoryRoutes(services));
   await app.register(summaryRoute(services));
+  await app.register(trendRoute(services));
   await app.register(keyRoutes(services));
   await app.register(exceptionRoutes(services));
   await app.register(findingRoutes(services));

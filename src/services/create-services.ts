@@ -38,6 +38,7 @@ import { metricSources } from '../observability/metric-sources.js';
 import { reportingVerification } from '../observability/ledger-verification.js';
 import { createWebhookService, type WebhookServiceOptions } from './webhook-service.js';
 import { createRetentionService } from './retention-service.js';
+import { createComplianceTrend } from './compliance-trend.js';
 
 export interface CreateServicesOptions {
   readonly config: Config;
@@ -230,6 +231,7 @@ export function createServices(options: CreateServicesOptions) {
     exceptionService: createExceptionService({ db, exceptions, maxExceptionDays: config.maxExceptionDays, now, evidence: ledger, onChange: () => void recordFindings() }),
     findings,
     inventory,
+    complianceTrend: createComplianceTrend(inventory),
     questionnaire: createQuestionnaireService({
       db,
       config,

@@ -306,6 +306,9 @@ export function createInventoryService(deps: InventoryServiceDeps) {
       }
     },
 
+    /** The service's clock (what "now" means for a query without `asOf`). */
+    now: (): Date => deps.now(),
+
     /** The selector a `scope` names at `at` (a policy scope, or a subscription id); 400 for an unknown one. */
     scopeSelector(scope: string, at: Date): Selector {
       return resolveScope(policyAt(at.toISOString()), scope);

@@ -48,15 +48,16 @@ export interface Dashboard {
  * The real service as `npm start` runs it (dist/, its own process) against the emulator's demo fleet, with one key
  * per role (`imagewarden keys create`) and one fleet snapshot taken (`imagewarden snapshot`). Stopped after the test.
  */
-export async function startDashboard(options: { demo?: boolean } = {}): Promise<Dashboard> {
-  const emulator = await startTestEmulator(demoFleet);
+export async function startDashboard(options: { demo?: boolean; /** How long the emulator takes per pool upgrade (default 200 ms). */ upgradeDurationMs?: number } = {}): Promise<Dashboard> {
+  const emulator = await startTestEmulator(demoFleet, options.upgradeDurationMs !== undefined ? { upgradeDurationMs: options.upgradeDurationMs } : {});
   const env = { ...serveEnv(emulator), ...(options.demo ? { IMAGEWARDEN_DEMO: '1' } : {}) };
   const { url } = await startServe(env);
   const roles: Role[] = ['auditor', 'operator', 'admin'];
-  const [snapshot, ...created] = await Promise.all([
-    runCli(['snapshot'], env),
-    ...roles.map((role) => runCli(['keys', 'create', '--role', role, '--name', `e2e-${role}`], env)),
-  ]);
+  // One CLI writer at a time: under a loaded CI machine, four processes contending for the write lock beside serve
+  // made the setup itself flaky.
+  const created = [];
+  for (const role of roles) created.push(await runCli(['keys', 'create', '--role', role, '--name', `e2e-${role}`], env));
+  const snapshot = await runCli(['snapshot'], env);
   expect(snapshot!.code, snapshot!.stderr).toBe(0);
   const keys = Object.fromEntries(
     created.map((result, i) => {

@@ -69,6 +69,8 @@ describe('route roles', () => {
     expect(routes.find((route) => route.url === '/api/v1/webhooks/deliveries')?.access).toBe('admin');
     // Every signed-in caller may ask who it is (the dashboard shows it): the lowest role.
     expect(routes.find((route) => route.url === '/api/v1/me')?.access).toBe('auditor');
+    // The compliance trend is a read of the figures, like the summary: auditor.
+    expect(routes.find((route) => route.url === '/api/v1/compliance/trend')?.access).toBe('auditor');
     await app.close();
     db.close();
   });

@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import Type from 'typebox';
 import { invalidInput } from '../../domain/errors.js';
 import type { FleetPageItem } from '../../services/fleet-evaluation.js';
+import type { ComplianceTrend } from '../../services/compliance-trend.js';
 import type { InventoryService } from '../../services/inventory-service.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { DateTime, errorResponses, page, PageQuery } from '../schemas/common.js';
@@ -10,6 +11,7 @@ import { ClusterSchema, PoolSchema, PoolStatus } from '../schemas/inventory.js';
 
 export interface InventoryRouteDeps {
   readonly inventory: InventoryService;
+  readonly complianceTrend: ComplianceTrend;
 }
 
 const StateQuery = {
@@ -129,6 +131,43 @@ export const summaryRoute =
       async (request) => {
         const { asOf, scope } = request.query;
         return deps.inventory.summary({ ...(asOf ? { asOf: parseInstant(asOf) } : {}), ...(scope ? { scope } : {}) });
+      },
+    );
+  };
+
+const TrendDaySchema = Type.Object({
+  day: Type.String({ pattern: '^\d{4}-\d{2}-\d{2}$' }),
+  at: DateTime,
+  total: Type.Integer(),
+  counts: Counts,
+  compliancePercent: Percent,
+  compliancePercentWithExceptions: Percent,
+});
+export const TrendSchema = Type.Object({ items: Type.Array(TrendDaySchema) });
+
+/** GET /api/v1/compliance/trend: the summary's overall figures at the end of each of the last `days` UTC days. */
+export const trendRoute =
+  (deps: InventoryRouteDeps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get(
+      '/api/v1/compliance/trend',
+      {
+        config: { access: 'auditor' },
+        schema: {
+          summary: "Compliance by day: the summary's counts and percentages at 23:59:59Z of each of the last `days` UTC days (today: now), oldest first",
+          querystring: Type.Object(
+            { days: Type.Optional(Type.Integer({ minimum: 1, maximum: 90, default: 30 })), scope: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) },
+            { additionalProperties: false },
+          ),
+          response: { 200: TrendSchema, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { days = 30, scope } = request.query;
+        const now = deps.inventory.now();
+        // An unknown scope is a 400 even before the first snapshot (the walk resolves it only where there are pools).
+        if (scope !== undefined) deps.inventory.scopeSelector(scope, now);
+        return { items: await deps.complianceTrend.trend({ days, now, ...(scope === undefined ? {} : { scope }) }) };
       },
     );
   };

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, get, post, type Role } from '../api.js';
 import { count, days, percent, STATUS_HELP, STATUS_LABEL, utc } from '../format.js';
 import { STATUSES, type Page, type Pool, type Snapshot, type Summary } from '../types.js';
+import { Trend } from './overview-trend.js';
 
 /** How many non-compliant pools are read to find the oldest images (one page of the API, its maximum). */
 const OLDEST_SCAN = 1000;
@@ -64,6 +65,7 @@ export function Overview({ role, headingRef }: { role: Role; headingRef: Ref<HTM
             <p class="notice">No node pools have been observed yet. Figures appear after the first fleet snapshot.</p>
           ) : null}
           <Figures summary={data.summary} />
+          <Trend refreshKey={data.summary.asOf} />
           <BySubscription summary={data.summary} />
           <Oldest pools={data.oldest} partial={data.oldestPartial} />
         </>
