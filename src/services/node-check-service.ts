@@ -163,7 +163,13 @@ export function createNodeCheckService(deps: NodeCheckServiceDeps) {
     /** Runs a check to its end (the scheduler, the CLI). */
     run: (trigger: NodeCheckTrigger, requestedBy: string): Promise<NodeCheck> => begin(trigger, requestedBy).done,
     /** Starts a check and returns it running (the API); a check already running here is returned instead. */
-    start: (trigger: NodeCheckTrigger, requestedBy: string): NodeCheck => begin(trigger, requestedBy).check,
+    start: (trigger: NodeCheckTrigger, requestedBy: string): NodeCheck => {
+      const { check, done } = begin(trigger, requestedBy);
+      // Nobody awaits an API-started check: a failure to record its end (the database gone, a disk full) is logged
+      // here, not left as an unhandled rejection that would bring the process down.
+      done.catch((error: unknown) => deps.logger.error({ err: error, checkId: check.id }, 'node check could not be recorded'));
+      return check;
+    },
     /** Marks a check whose process died as failed (at start). */
     recoverInterrupted(): void {
       const running = deps.repo.running();
