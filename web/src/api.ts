@@ -28,6 +28,15 @@ export class ApiError extends Error {
   }
 }
 
+/** An API failure in plain words for a page's alert: a 403 says that this role may not do it. */
+export function failureText(failure: unknown): string {
+  if (failure instanceof ApiError) {
+    if (failure.status === 403) return `Not allowed for your role: ${failure.message} (${failure.code})`;
+    return `${failure.message} (${failure.code})`;
+  }
+  return String(failure);
+}
+
 let csrfToken: string | null = null;
 /** Told when a request answers 401 while signed in: the session ended (expired, or signed out elsewhere). */
 let onSessionLost: (() => void) | null = null;

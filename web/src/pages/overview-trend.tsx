@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, get } from '../api.js';
+import { failureText, get } from '../api.js';
 import { count, percent, utc } from '../format.js';
 import type { StatusCounts } from '../types.js';
 
@@ -39,7 +39,7 @@ export function Trend({ refreshKey }: { refreshKey: string }) {
   useEffect(() => {
     get<{ items: TrendDay[] }>(`/api/v1/compliance/trend?days=${DAYS}`).then(
       (trend) => (setItems(trend.items), setError(null)),
-      (failure) => setError(failure instanceof ApiError ? `${failure.message} (${failure.code})` : String(failure)),
+      (failure) => setError(failureText(failure)),
     );
   }, [refreshKey]);
   const known = items?.filter((d) => d.compliancePercent !== null) ?? [];

@@ -1,6 +1,6 @@
 import type { Ref } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, get, post, type Role } from '../api.js';
+import { ApiError, failureText, get, post, type Role } from '../api.js';
 import { count, days, percent, STATUS_HELP, STATUS_LABEL, utc } from '../format.js';
 import { STATUSES, type Page, type Pool, type Snapshot, type Summary } from '../types.js';
 import { Trend } from './overview-trend.js';
@@ -36,7 +36,7 @@ export function Overview({ role, headingRef }: { role: Role; headingRef: Ref<HTM
       setData(await load());
       setError(null);
     } catch (failure) {
-      setError(failure instanceof ApiError ? `${failure.message} (${failure.code})` : String(failure));
+      setError(failureText(failure));
     }
   }, []);
 
@@ -240,7 +240,7 @@ function SnapshotLine({ snapshot, role, onFinished }: { snapshot: Snapshot | nul
       setMessage(`Snapshot ${started.id} started.`);
       watch(started.id);
     } catch (failure) {
-      setMessage(failure instanceof ApiError && failure.status === 403 ? `Not allowed: ${failure.message}` : failure instanceof ApiError ? failure.message : String(failure));
+      setMessage(failureText(failure));
     }
   };
 

@@ -1,5 +1,4 @@
 /** The pools pages' data: the whole pool record of CONTRACT.md, the pool id, the list's URL state, sorting and CSV. */
-import { ApiError } from '../api.js';
 import { STATUS_HELP, STATUS_LABEL } from '../format.js';
 import { BASE } from '../router.js';
 import type { Pool, PoolStatus } from '../types.js';
@@ -162,8 +161,5 @@ export function StatusText({ status }: { status: PoolStatus }) {
   );
 }
 
-export function errorText(failure: unknown): string {
-  if (failure instanceof ApiError) return failure.status === 403 ? `Not allowed: ${failure.message}` : `${failure.message} (${failure.code})`;
-  return String(failure);
-}
+export { failureText } from '../api.js';
 

@@ -4,7 +4,7 @@ import { get } from '../api.js';
 import { count, days, utc } from '../format.js';
 import { BASE, onLinkClick } from '../router.js';
 import type { Page } from '../types.js';
-import { errorText, parsePoolId, POOL_FIELDS, sameId, StatusText, type PoolRecord } from './pools-data.js';
+import { failureText, parsePoolId, POOL_FIELDS, sameId, StatusText, type PoolRecord } from './pools-data.js';
 
 interface Finding {
   readonly id: string;
@@ -165,7 +165,7 @@ export function PoolDetail({ id, headingRef }: { id: string; headingRef: Ref<HTM
     setError(null);
     load(parsed.clusterId, parsed.poolName)
       .then((loaded) => live && setData(loaded))
-      .catch((failure) => live && setError(errorText(failure)));
+      .catch((failure) => live && setError(failureText(failure)));
     return () => {
       live = false;
     };

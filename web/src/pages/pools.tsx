@@ -7,7 +7,7 @@ import { BASE, onLinkClick } from '../router.js';
 import { STATUSES, type Page } from '../types.js';
 import {
   apiPath,
-  errorText,
+  failureText,
   StatusText,
   FILTERS,
   poolsCsv,
@@ -99,7 +99,7 @@ function PoolList({ headingRef }: { headingRef: Ref<HTMLHeadingElement> }) {
     setError(null);
     get<Page<PoolRecord>>(loadKey)
       .then((page) => live && setLoaded({ key: loadKey, rows: page.items, nextCursor: page.nextCursor }))
-      .catch((failure) => live && setError(errorText(failure)));
+      .catch((failure) => live && setError(failureText(failure)));
     return () => {
       live = false;
     };
@@ -115,7 +115,7 @@ function PoolList({ headingRef }: { headingRef: Ref<HTMLHeadingElement> }) {
       const page = await get<Page<PoolRecord>>(apiPath(query.filters, query.limit, current.nextCursor));
       setLoaded({ key: current.key, rows: [...current.rows, ...page.items], nextCursor: page.nextCursor });
     } catch (failure) {
-      setError(errorText(failure));
+      setError(failureText(failure));
     } finally {
       setLoadingMore(false);
     }
@@ -148,7 +148,7 @@ function PoolList({ headingRef }: { headingRef: Ref<HTMLHeadingElement> }) {
       window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
       setCsvState(`CSV of ${count(all.length)} pools downloaded.`);
     } catch (failure) {
-      setCsvState(`Could not build the CSV: ${errorText(failure)}`);
+      setCsvState(`Could not build the CSV: ${failureText(failure)}`);
     } finally {
       setCsvBusy(false);
     }

@@ -1,4 +1,3 @@
-import { ApiError } from '../api.js';
 
 /** GET /api/v1/reports/{id} (src/http/routes/reports.ts). */
 export interface Report {
@@ -38,11 +37,4 @@ export function bytes(value: number): string {
   return `${(value / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-/** An API failure as one plain sentence; a 403 says the role may not do it. */
-export function failureText(failure: unknown): string {
-  if (failure instanceof ApiError) {
-    if (failure.status === 403) return `Not allowed for your role: ${failure.message}`;
-    return `${failure.message} (${failure.code})`;
-  }
-  return String(failure);
-}
+export { failureText } from '../api.js';

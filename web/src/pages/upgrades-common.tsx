@@ -1,4 +1,3 @@
-import { ApiError } from '../api.js';
 
 /** The API's upgrade shapes (CONTRACT.md "Upgrades"); only the fields the upgrades pages read. */
 export type RunStatus = 'pending_approval' | 'queued' | 'running' | 'succeeded' | 'failed' | 'aborted' | 'blocked' | 'expired';
@@ -110,14 +109,7 @@ export function RunStatusBadge({ status }: { status: RunStatus }) {
   return <span class={`upg-run-status upg-run-${status}`}>{RUN_STATUS_LABEL[status] ?? status}</span>;
 }
 
-/** An API failure in plain words; a 403 says that this role may not do it. */
-export function failureText(failure: unknown): string {
-  if (failure instanceof ApiError) {
-    if (failure.status === 403) return `Not allowed for your role: ${failure.message} (${failure.code})`;
-    return `${failure.message} (${failure.code})`;
-  }
-  return String(failure);
-}
+export { failureText } from '../api.js';
 
 /** The cluster's name from its ARM id (…/managedClusters/<name>). */
 export function clusterNameOf(clusterId: string): string {
