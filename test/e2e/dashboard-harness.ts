@@ -48,9 +48,17 @@ export interface Dashboard {
  * The real service as `npm start` runs it (dist/, its own process) against the emulator's demo fleet, with one key
  * per role (`imagewarden keys create`) and one fleet snapshot taken (`imagewarden snapshot`). Stopped after the test.
  */
-export async function startDashboard(options: { demo?: boolean; /** How long the emulator takes per pool upgrade (default 200 ms). */ upgradeDurationMs?: number } = {}): Promise<Dashboard> {
+export async function startDashboard(
+  options: {
+    demo?: boolean;
+    /** How long the emulator takes per pool upgrade (default 200 ms). */
+    upgradeDurationMs?: number;
+    /** More environment for serve and the CLI (a policy file, Entra ID settings). */
+    env?: Record<string, string>;
+  } = {},
+): Promise<Dashboard> {
   const emulator = await startTestEmulator(demoFleet, options.upgradeDurationMs !== undefined ? { upgradeDurationMs: options.upgradeDurationMs } : {});
-  const env = { ...serveEnv(emulator), ...(options.demo ? { IMAGEWARDEN_DEMO: '1' } : {}) };
+  const env = { ...serveEnv(emulator), ...(options.demo ? { IMAGEWARDEN_DEMO: '1' } : {}), ...options.env };
   const { url } = await startServe(env);
   const roles: Role[] = ['auditor', 'operator', 'admin'];
   // One CLI writer at a time: under a loaded CI machine, four processes contending for the write lock beside serve

@@ -4,6 +4,7 @@ import { ApiError, failureText, get, post, type Role } from '../api.js';
 import { count, days, percent, STATUS_HELP, STATUS_LABEL, utc } from '../format.js';
 import { STATUSES, type Page, type Pool, type Snapshot, type Summary } from '../types.js';
 import { Trend } from './overview-trend.js';
+import { Alert, PageHeading } from '../page-parts.js';
 
 /** How many non-compliant pools are read to find the oldest images (one page of the API, its maximum). */
 const OLDEST_SCAN = 1000;
@@ -46,17 +47,10 @@ export function Overview({ role, headingRef }: { role: Role; headingRef: Ref<HTM
 
   return (
     <>
-      <div class="page-head">
-        <h1 ref={headingRef} tabIndex={-1}>
-          Overview
-        </h1>
+      <PageHeading title="Overview" headingRef={headingRef}>
         {data ? <p class="as-of">As of {utc(data.summary.asOf)}</p> : null}
-      </div>
-      {error !== null ? (
-        <p class="error" role="alert">
-          Could not load the overview: {error}
-        </p>
-      ) : null}
+      </PageHeading>
+      <Alert>{error !== null ? `Could not load the overview: ${error}` : null}</Alert>
       {data === null && error === null ? <p aria-busy="true">Loading the fleet's compliance…</p> : null}
       {data ? (
         <>

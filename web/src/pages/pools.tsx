@@ -5,6 +5,7 @@ import { count, days, STATUS_LABEL } from '../format.js';
 import type { PageProps } from '../page.js';
 import { BASE, onLinkClick } from '../router.js';
 import { STATUSES, type Page } from '../types.js';
+import { Alert, PageHeading } from '../page-parts.js';
 import {
   apiPath,
   failureText,
@@ -158,17 +159,9 @@ function PoolList({ headingRef }: { headingRef: Ref<HTMLHeadingElement> }) {
 
   return (
     <>
-      <div class="page-head">
-        <h1 ref={headingRef} tabIndex={-1}>
-          Pools
-        </h1>
-      </div>
+      <PageHeading title="Pools" headingRef={headingRef} />
       <FilterForm query={query} onApply={(filters) => go(writeQuery({ ...query, filters }))} />
-      {error !== null ? (
-        <p class="error" role="alert">
-          Could not load the pools: {error}
-        </p>
-      ) : null}
+      <Alert>{error !== null ? `Could not load the pools: ${error}` : null}</Alert>
       <div class="pools-bar">
         <p role="status" data-testid="pools-count">
           {current === null

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { get } from '../api.js';
 import { count, utc } from '../format.js';
 import { bytes, downloadName, failureText, FORMAT_LABEL, FORMAT_ORDER, STATUS_TEXT, type Report } from './reports-shared.js';
+import { Alert } from '../page-parts.js';
 
 /** One report: its files with their SHA-256 as the API gives them, the population, and a reproducible sample. */
 export function ReportDetail({ report }: { report: Report }) {
@@ -41,11 +42,7 @@ export function ReportDetail({ report }: { report: Report }) {
         </div>
       </dl>
       {report.status === 'running' ? <p aria-busy="true">This report is being generated; its files appear here when it is ready.</p> : null}
-      {report.status === 'failed' ? (
-        <p class="error" role="alert">
-          This report failed: {report.error ?? 'no reason given'}
-        </p>
-      ) : null}
+      <Alert>{report.status === 'failed' ? `This report failed: ${report.error ?? 'no reason given'}` : null}</Alert>
       {report.status === 'ready' ? (
         <>
           {pdf ? (
@@ -195,11 +192,7 @@ function SampleForm({ report, base }: { report: Report; base: string }) {
           </button>
         </div>
       </form>
-      {error !== null ? (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <Alert>{error}</Alert>
       {sample !== null ? (
         <>
           <p role="status">

@@ -5,6 +5,7 @@ import type { PageProps } from '../page.js';
 import type { Page } from '../types.js';
 import { ReportDetail } from './reports-detail.js';
 import { failureText, STATUS_TEXT, type Report } from './reports-shared.js';
+import { Alert, PageHeading } from '../page-parts.js';
 
 const POLL_MS = 1000;
 const LIST_LIMIT = 100;
@@ -46,11 +47,7 @@ export function ReportsPage({ headingRef }: PageProps) {
 
   return (
     <>
-      <div class="page-head">
-        <h1 ref={headingRef} tabIndex={-1}>
-          Reports
-        </h1>
-      </div>
+      <PageHeading title="Reports" headingRef={headingRef} />
       <p class="hint">
         Each report is rendered once, in every format, and stored: a download months later is the same bytes, and the SHA-256 of each file is recorded in the evidence
         ledger.
@@ -64,11 +61,7 @@ export function ReportsPage({ headingRef }: PageProps) {
       />
       <section aria-labelledby="reports-list-title">
         <h2 id="reports-list-title">Reports</h2>
-        {error !== null ? (
-          <p class="error" role="alert">
-            Could not load the reports: {error}
-          </p>
-        ) : null}
+        <Alert>{error !== null ? `Could not load the reports: ${error}` : null}</Alert>
         {reports === null && error === null ? <p aria-busy="true">Loading the reports…</p> : null}
         {reports !== null && reports.length === 0 ? <p data-testid="reports-empty">No report has been generated yet.</p> : null}
         {reports !== null && reports.length > 0 ? (
@@ -237,11 +230,7 @@ function GenerateForm({ onCreated, onFinished }: { onCreated: (id: string) => vo
             {message}
           </span>
         </div>
-        {error !== null ? (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <Alert>{error}</Alert>
       </form>
     </section>
   );
