@@ -8,16 +8,13 @@
 //   RSS         the server's VmRSS each second through a 60-second mixed run of both routes and the baseline.
 // Targets: summary >= 50 % and pools page >= 25 % of the baseline's throughput (at capacity and at the fixed rate);
 // RSS flat (no sustained growth) over the 60 s.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { DAY, generatePools, HOUR, ingestHistory, openHistoryStore, quarterOutOfPolicy, subscriptionIds, weeklyReleases } from './history.mjs';
+import { rssMB, startServe } from './serve.mjs';
+import { consoleHistory } from './history.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const POOLS = Number(process.env.BENCH_POOLS ?? 40_000);
 const DAYS = Number(process.env.BENCH_DAYS ?? 14);
 const EVERY_HOURS = 6;
@@ -25,18 +22,6 @@ const CONNECTIONS = 10;
 const CAPACITY_SECONDS = Number(process.env.BENCH_CAPACITY_SECONDS ?? 8);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 15);
 const RSS_SECONDS = Number(process.env.BENCH_RSS_SECONDS ?? 60);
-// The history ends at the last whole hour, so that "now" (the default asOf) is right after the newest snapshot.
-const END = Math.floor(Date.now() / HOUR) * HOUR;
-const START = END - DAYS * DAY;
-const SUBSCRIPTIONS = subscriptionIds(20);
-const releases = weeklyReleases(START - 13 * 7 * DAY);
-const pools = generatePools({
-  pools: POOLS,
-  subscriptions: SUBSCRIPTIONS,
-  clusterDigits: 5,
-  lagOf: quarterOutOfPolicy,
-  clusterTags: (clusterIndex) => ({ env: clusterIndex % 3 === 0 ? 'prod' : 'dev' }),
-});
 const ROUTES = {
   baseline: '/api/v1/me',
   summary: '/api/v1/compliance/summary',
@@ -51,25 +36,12 @@ const dataDir = reused ?? join(dir, 'data');
 let server = null;
 try {
   // 1. The history (untimed): the report bench's fleet, 6-hourly fleet snapshots with their ledger entries.
-  let key;
-  if (reused !== null && existsSync(join(dataDir, 'bench-key.txt'))) {
-    key = readFileSync(join(dataDir, 'bench-key.txt'), 'utf8').trim();
-    console.log(`fleet: the history in ${dataDir}`);
-  } else {
-    const store = openHistoryStore({ IMAGEWARDEN_DATA_DIR: dataDir, IMAGEWARDEN_ARM_TOKEN: 'unused', IMAGEWARDEN_SNAPSHOT_CRON: 'off', IMAGEWARDEN_LOG_LEVEL: 'warn' }, START);
-    const ingest = ingestHistory({ store, pools, subscriptions: SUBSCRIPTIONS, releases, start: START, end: END, everyHours: EVERY_HOURS, ledger: true });
-    store.clock.now = Date.now();
-    key = store.services.keyService.create({ name: 'bench', role: 'auditor', expiresAt: null, actor: 'bench' }).key;
-    writeFileSync(join(dataDir, 'bench-key.txt'), key);
-    store.db.pragma('wal_checkpoint(TRUNCATE)');
-    const dbMB = statSync(store.config.databaseFile).size / 2 ** 20;
-    store.db.close();
-    console.log(`fleet: ${POOLS} pools, ${DAYS} days of fleet snapshots every ${EVERY_HOURS} h (${ingest.snapshots} snapshots, ${ingest.observations} pool observations); ingest ${round(ingest.seconds, 1)} s, DB ${round(dbMB, 1)} MB`);
-  }
+  const { key, description } = consoleHistory({ dataDir, reuse: reused !== null, days: DAYS, everyHours: EVERY_HOURS });
+  console.log(`fleet: ${description}`);
 
   // 2. The service as deployed, on loopback only: no schedules, no rate limit, an ARM endpoint nothing listens on.
   const started = performance.now();
-  server = await startServer();
+  server = await startServe({ dataDir, profileDir: process.env.BENCH_PROFILE === 'serve' ? join(dir, 'profile') : null });
   console.log(`serve: pid ${server.pid}, ${server.url}, ready in ${round((performance.now() - started) / 1000, 1)} s (start-up records finding transitions first), RSS ${round(rssMB(server.pid), 1)} MB`);
   const headers = { authorization: `Bearer ${key}` };
   const summary = await (await fetch(`${server.url}${ROUTES.summary}`, { headers })).json();
@@ -153,47 +125,6 @@ try {
 }
 process.exit(process.exitCode ?? 0);
 
-/** `imagewarden serve` on a free loopback port; resolves once it listens. BENCH_PROFILE=serve writes a --cpu-prof. */
-async function startServer() {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('IMAGEWARDEN_') && !name.startsWith('AZURE_')));
-  const env = {
-    ...inherited,
-    IMAGEWARDEN_DATA_DIR: dataDir,
-    IMAGEWARDEN_HOST: '127.0.0.1',
-    IMAGEWARDEN_PORT: '0',
-    // Never Azure: a static token, and an ARM endpoint on loopback that nothing listens on (no schedule calls it).
-    IMAGEWARDEN_ARM_TOKEN: 'unused',
-    IMAGEWARDEN_ARM_ENDPOINT: 'https://127.0.0.1:9',
-    IMAGEWARDEN_SNAPSHOT_CRON: 'off',
-    IMAGEWARDEN_NODE_CHECK_CRON: 'off',
-    IMAGEWARDEN_RATE_LIMIT_PER_MINUTE: '0',
-    IMAGEWARDEN_LOG_LEVEL: 'warn',
-  };
-  const profile = process.env.BENCH_PROFILE === 'serve' ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'profile')}`] : [];
-  const child = spawn(process.execPath, [...profile, join(root, 'dist', 'cli.js'), 'serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const lines = createInterface({ input: child.stderr });
-  const stderr = [];
-  const url = await new Promise((resolve, reject) => {
-    lines.on('line', (line) => {
-      stderr.push(line);
-      const match = /listening on (http:\/\/\S+)/.exec(line);
-      if (match) resolve(match[1]);
-    });
-    void exited.then((code) => reject(new Error(`serve exited (${code}) before listening:\n${stderr.join('\n')}`)));
-  });
-  return {
-    pid: child.pid,
-    url,
-    async stop() {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
 /** One autocannon run: achieved 2xx req/s, p50/p99 (ms, autocannon's 1-ms resolution), and errors (non-2xx, socket errors, timeouts). */
 async function run(url, path, headers, { seconds, rate, requests }) {
   const startedAt = Date.now();
@@ -217,11 +148,6 @@ async function run(url, path, headers, { seconds, rate, requests }) {
     p99: result.latency.p99,
     errors: result.non2xx + result.errors + result.timeouts,
   };
-}
-
-function rssMB(pid) {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) / 1024 : NaN;
 }
 
 /** First and last 10 s means, each half's floor (its lowest sample), extremes, and the least-squares slope (MB/s). */

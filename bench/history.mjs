@@ -1,6 +1,8 @@
 // A fleet's observation history for the benches (drift, report, api): a generated fleet that follows weekly image
 // releases, snapshotted on a fixed cadence and ingested through the store's own path (SnapshotRepository.start/commit,
 // as a snapshot commits), into a fresh data dir with the service's own migrations and policy.
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../dist/config.js';
 import { recordSnapshot } from '../dist/evidence/snapshot-evidence.js';
@@ -33,6 +35,26 @@ export function weeklyReleases(firstRelease) {
   };
   return {
     latestAt: (family, locationIndex, t) => versionOf(family, firstRelease + Math.floor((t - locationIndex * DAY - firstRelease) / WEEK) * WEEK),
+  };
+}
+
+/**
+ * The production-sized fleet bench/report, bench/api and bench/dashboard share: 40,000 pools (`BENCH_POOLS`) in
+ * 10,000 clusters over 20 subscriptions, a third of the clusters tagged `env=prod`, one pool in four out of policy,
+ * following weekly releases from 13 weeks before `start`.
+ */
+export function consoleFleet({ start, pools = Number(process.env.BENCH_POOLS ?? 40_000) }) {
+  const subscriptions = subscriptionIds(20);
+  return {
+    subscriptions,
+    releases: weeklyReleases(start - 13 * 7 * DAY),
+    pools: generatePools({
+      pools,
+      subscriptions,
+      clusterDigits: 5,
+      lagOf: quarterOutOfPolicy,
+      clusterTags: (clusterIndex) => ({ env: clusterIndex % 3 === 0 ? 'prod' : 'dev' }),
+    }),
   };
 }
 
@@ -129,4 +151,29 @@ export function ingestHistory({ store, pools, subscriptions, releases, start, en
     snapshots++;
   }
   return { snapshots, observations, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * The console fleet's last `days` of fleet snapshots every `everyHours`, ending at the last whole hour (so "now", the
+ * default asOf, is right after the newest snapshot), with their ledger entries, and an auditor key; or, with `reuse`,
+ * the history and key a BENCH_KEEP run left in `dataDir`. Untimed set-up for the benches that drive `serve`.
+ */
+export function consoleHistory({ dataDir, reuse, days, everyHours }) {
+  const keyFile = join(dataDir, 'bench-key.txt');
+  if (reuse && existsSync(keyFile)) return { key: readFileSync(keyFile, 'utf8').trim(), description: `the history in ${dataDir}` };
+  const end = Math.floor(Date.now() / HOUR) * HOUR;
+  const start = end - days * DAY;
+  const { subscriptions, releases, pools } = consoleFleet({ start });
+  const store = openHistoryStore({ IMAGEWARDEN_DATA_DIR: dataDir, IMAGEWARDEN_ARM_TOKEN: 'unused', IMAGEWARDEN_SNAPSHOT_CRON: 'off', IMAGEWARDEN_LOG_LEVEL: 'warn' }, start);
+  const ingest = ingestHistory({ store, pools, subscriptions, releases, start, end, everyHours, ledger: true });
+  store.clock.now = Date.now();
+  const { key } = store.services.keyService.create({ name: 'bench', role: 'auditor', expiresAt: null, actor: 'bench' });
+  writeFileSync(keyFile, key);
+  store.db.pragma('wal_checkpoint(TRUNCATE)');
+  const dbMB = statSync(store.config.databaseFile).size / 2 ** 20;
+  store.db.close();
+  return {
+    key,
+    description: `${pools.length} pools, ${days} days of fleet snapshots every ${everyHours} h (${ingest.snapshots} snapshots, ${ingest.observations} pool observations); ingest ${ingest.seconds.toFixed(1)} s, DB ${dbMB.toFixed(1)} MB`,
+  };
 }

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DAY, generatePools, HOUR, ingestHistory, openHistoryStore, quarterOutOfPolicy, subscriptionIds, weeklyReleases } from './history.mjs';
+import { consoleFleet, DAY, HOUR, ingestHistory, openHistoryStore } from './history.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const POOLS = Number(process.env.BENCH_POOLS ?? 40_000);
@@ -19,17 +19,7 @@ const EVERY_HOURS = 6;
 const SCHEDULE = `0 */${EVERY_HOURS} * * *`;
 const START = Date.parse('2026-10-01T00:00:00Z');
 const END = START + DAYS * DAY;
-const SUBSCRIPTIONS = subscriptionIds(20);
-// Weekly releases from 13 weeks before the period on; a release reaches each location 0-3 days later.
-const releases = weeklyReleases(START - 13 * 7 * DAY);
-// Three pools in four 0-20 days behind their location's latest image, one in four 40-55 days behind.
-const pools = generatePools({
-  pools: POOLS,
-  subscriptions: SUBSCRIPTIONS,
-  clusterDigits: 5,
-  lagOf: quarterOutOfPolicy,
-  clusterTags: (clusterIndex) => ({ env: clusterIndex % 3 === 0 ? 'prod' : 'dev' }),
-});
+const { subscriptions: SUBSCRIPTIONS, releases, pools } = consoleFleet({ start: START, pools: POOLS });
 
 const dir = mkdtempSync(join(tmpdir(), 'imagewarden-bench-report-'));
 const out = join(dir, 'out');

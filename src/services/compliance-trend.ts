@@ -1,7 +1,12 @@
+import { dirname, join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Config } from '../config.js';
 import { compliancePercentages } from '../domain/drift.js';
 import { dayEnd } from '../domain/report-period.js';
 import type { InventoryService, StatusCounts } from './inventory-service.js';
+import type { TrendWorkerInput, TrendWorkerReply } from './trend-worker.js';
 
 export interface TrendDay {
   day: string;
@@ -11,6 +16,9 @@ export interface TrendDay {
   compliancePercent: number | null;
   compliancePercentWithExceptions: number | null;
 }
+
+/** Days the trend covers when not told (the API's default, and what the dashboard's overview shows). */
+export const TREND_DEFAULT_DAYS = 30;
 
 const DAY_IN_MS = 86_400_000;
 /**
@@ -24,29 +32,81 @@ const MAX_KEPT_DAYS = 20_000;
 
 export type ComplianceTrend = ReturnType<typeof createComplianceTrend>;
 
+/** A day of the trend and the moment its figures are taken at (its 23:59:59Z, or now for today). */
+export interface TrendMoment {
+  readonly day: string;
+  readonly at: string;
+}
+
+/** Evaluates the fleet at each moment: in this process (walkTrendDays) or in a worker thread (trendWorkerWalker). */
+export type TrendDayWalker = (moments: readonly TrendMoment[], scope: string | undefined, now: Date) => Promise<TrendDay[]>;
+
+/**
+ * Each moment's summary counts, walked the way a report walks its period (InventoryService.evaluateAcross: each
+ * day's pools as changes from the day before), yielding to the event loop between days.
+ */
+export async function walkTrendDays(inventory: Pick<InventoryService, 'evaluateAcross'>, moments: readonly TrendMoment[], scope: string | undefined): Promise<TrendDay[]> {
+  const evaluated = inventory.evaluateAcross(
+    moments.map(({ at }) => new Date(at)),
+    scope,
+  );
+  const days: TrendDay[] = [];
+  for (const { day, at } of moments) {
+    const counts: StatusCounts = { current: 0, within_policy: 0, non_compliant: 0, excepted: 0, unknown: 0 };
+    const { pools } = evaluated.next().value as { pools: Iterable<{ drift: { status: keyof StatusCounts } }> };
+    for (const { drift } of pools) counts[drift.status]++;
+    const total = counts.current + counts.within_policy + counts.non_compliant + counts.excepted + counts.unknown;
+    days.push({ day, at, total, counts, ...compliancePercentages(counts) });
+    await yieldToEventLoop();
+  }
+  return days;
+}
+
+/** The walk in this process, between requests (the tests, and the CLI). */
+export const inProcessWalker =
+  (inventory: Pick<InventoryService, 'evaluateAcross'>): TrendDayWalker =>
+  (moments, scope) =>
+    walkTrendDays(inventory, moments, scope);
+
+/**
+ * The walk in a worker thread of its own with a read-only connection (trend-worker.ts), so that a first look at a
+ * large fleet costs requests nothing. The worker's code is the compiled sibling of this module (under `dist/` when
+ * this module runs from source, as in the tests, which build first). Secrets stay here.
+ */
+export function trendWorkerWalker(config: Config): TrendDayWalker {
+  const here = fileURLToPath(import.meta.url);
+  const workerFile = here.endsWith('.ts') ? join(dirname(here), '..', '..', 'dist', 'services', 'trend-worker.js') : join(dirname(here), 'trend-worker.js');
+  const workerConfig: Config = { ...config, armToken: null, apiKey: null, clientSecret: null, metricsToken: null, webhook: null };
+  return (moments, scope, now) =>
+    new Promise((resolve, reject) => {
+      const input: TrendWorkerInput = { config: workerConfig, moments, scope, now: now.getTime() };
+      const worker = new Worker(workerFile, { workerData: input });
+      // A walk in progress never holds a stopping service up: its days are only ever a cache.
+      worker.unref();
+      let reply: TrendWorkerReply | null = null;
+      worker.once('message', (message: TrendWorkerReply) => {
+        reply = message;
+      });
+      worker.once('error', reject);
+      worker.once('exit', (code) => {
+        if (reply?.ok === true) resolve(reply.days);
+        else reject(new Error(reply?.ok === false ? reply.message : `the trend worker stopped (exit code ${code}) before answering`));
+      });
+    });
+}
+
 /**
  * The last `days` UTC days up to today, each day's figures at 23:59:59Z: the summary's counts at each moment.
- * Today's come from the summary (kept while nothing changes); an ended day is walked once, the way a report walks
- * its period (InventoryService.evaluateAcross: each day's pools as changes from the day before), and kept. The walk
- * yields to the event loop between days, so a first look at a large fleet (~0.3 s per day at 40,000 pools) never
- * holds up other requests for longer than one day's evaluation; one walk runs at a time, and a second caller
- * waits for its days rather than computing them again.
+ * Today's come from the summary (kept while nothing changes); an ended day is walked once (by `walkDays`) and kept.
+ * One walk of settled days runs at a time, and a second caller waits for its days rather than computing them again.
  */
-export function createComplianceTrend(inventory: Pick<InventoryService, 'evaluateAcross' | 'summary'>) {
+export function createComplianceTrend(inventory: Pick<InventoryService, 'summary'>, walkDays: TrendDayWalker) {
   const kept = new Map<string, TrendDay>();
   let walking: Promise<void> = Promise.resolve();
   const keyOf = (scope: string | undefined, day: string) => `${scope ?? ''}\n${day}`;
 
-  async function walk(moments: readonly { day: string; at: string }[], scope: string | undefined, into: Map<string, TrendDay>): Promise<void> {
-    const days = inventory.evaluateAcross(moments.map(({ at }) => new Date(at)), scope);
-    for (const { day, at } of moments) {
-      const counts: StatusCounts = { current: 0, within_policy: 0, non_compliant: 0, excepted: 0, unknown: 0 };
-      const { pools } = days.next().value as { pools: Iterable<{ drift: { status: keyof StatusCounts } }> };
-      for (const { drift } of pools) counts[drift.status]++;
-      const total = counts.current + counts.within_policy + counts.non_compliant + counts.excepted + counts.unknown;
-      into.set(keyOf(scope, day), { day, at, total, counts, ...compliancePercentages(counts) });
-      await yieldToEventLoop();
-    }
+  async function walk(moments: readonly TrendMoment[], scope: string | undefined, now: Date, into: Map<string, TrendDay>): Promise<void> {
+    for (const day of await walkDays(moments, scope, now)) into.set(keyOf(scope, day.day), day);
   }
 
   return {
@@ -63,13 +123,13 @@ export function createComplianceTrend(inventory: Pick<InventoryService, 'evaluat
       // Days not settled yet are walked for this answer only.
       const fresh = new Map<string, TrendDay>();
       const unsettled = past.filter(({ at }) => !settled(at));
-      if (unsettled.length > 0) await walk(unsettled, query.scope, fresh);
+      if (unsettled.length > 0) await walk(unsettled, query.scope, query.now, fresh);
       // Settled days: read from the memo, walking the missing ones first, one walk at a time.
       const settledDays = walking.then(async () => {
         const isMissing = ({ day, at }: { day: string; at: string }) => settled(at) && !kept.has(keyOf(query.scope, day));
         if (kept.size + past.filter(isMissing).length > MAX_KEPT_DAYS) kept.clear();
         const missing = past.filter(isMissing);
-        if (missing.length > 0) await walk(missing, query.scope, kept);
+        if (missing.length > 0) await walk(missing, query.scope, query.now, kept);
         return new Map(past.filter(({ at }) => settled(at)).map(({ day }) => [keyOf(query.scope, day), kept.get(keyOf(query.scope, day))!]));
       });
       walking = settledDays.then(

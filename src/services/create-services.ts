@@ -38,7 +38,7 @@ import { metricSources } from '../observability/metric-sources.js';
 import { reportingVerification } from '../observability/ledger-verification.js';
 import { createWebhookService, type WebhookServiceOptions } from './webhook-service.js';
 import { createRetentionService } from './retention-service.js';
-import { createComplianceTrend } from './compliance-trend.js';
+import { createComplianceTrend, inProcessWalker, trendWorkerWalker } from './compliance-trend.js';
 
 export interface CreateServicesOptions {
   readonly config: Config;
@@ -54,6 +54,8 @@ export interface CreateServicesOptions {
    * them to serve's next look (hourly, at start, after its own snapshots): deriving them is not part of observing.
    */
   readonly recordFindingsAfterSnapshot?: boolean;
+  /** Walk the compliance trend's past days in a worker thread (serve), not between this process's requests. */
+  readonly trendInWorker?: boolean;
   /** Upgrade runner pacing (tests run the emulator's upgrades in milliseconds). */
   readonly upgradeOptions?: { readonly updateIntervalInMs?: number; readonly poolDeadlineInMs?: number; readonly nodeSettleTimeoutInMs?: number };
   /** Retries of reads from each cluster's own API server (default: azure/cluster-api.ts KUBERNETES_RETRY_POLICY). */
@@ -231,7 +233,7 @@ export function createServices(options: CreateServicesOptions) {
     exceptionService: createExceptionService({ db, exceptions, maxExceptionDays: config.maxExceptionDays, now, evidence: ledger, onChange: () => void recordFindings() }),
     findings,
     inventory,
-    complianceTrend: createComplianceTrend(inventory),
+    complianceTrend: createComplianceTrend(inventory, options.trendInWorker === true ? trendWorkerWalker(config) : inProcessWalker(inventory)),
     questionnaire: createQuestionnaireService({
       db,
       config,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { createComplianceTrend } from '../../src/services/compliance-trend.js';
+import { createComplianceTrend, inProcessWalker, trendWorkerWalker } from '../../src/services/compliance-trend.js';
 import { createServices } from '../../src/services/create-services.js';
 import { openDatabase } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
@@ -92,7 +92,7 @@ describe('GET /api/v1/compliance/trend', () => {
       summary: (query: { asOf?: Date; scope?: string }) => services.inventory.summary(query),
       evaluateAcross: (moments: readonly Date[], scope?: string) => ((walked += moments.length), services.inventory.evaluateAcross(moments, scope)),
     };
-    const memo = createComplianceTrend(counted);
+    const memo = createComplianceTrend(counted, inProcessWalker(counted));
     const now60 = { days: 60, now: new Date(clock.now) };
     const [first, second] = await Promise.all([memo.trend(now60), memo.trend(now60)]);
     expect(first).toEqual(items);
@@ -105,6 +105,13 @@ describe('GET /api/v1/compliance/trend', () => {
     await memo.trend(early);
     await memo.trend(early);
     expect(walked).toBe(61);
+
+    // serve walks in a worker thread with its own read-only connection to the same file: the same days.
+    const inWorker = createComplianceTrend(counted, trendWorkerWalker(config));
+    expect(await inWorker.trend(now60)).toEqual(items);
+    expect(walked).toBe(61);
+    const scopedInWorker = await createComplianceTrend(counted, trendWorkerWalker(config)).trend({ days: 3, scope: SUB_2, now: new Date(clock.now) });
+    expect(scopedInWorker.map(figures)).toEqual((await get<{ items: TrendDay[] }>(`/api/v1/compliance/trend?days=3&scope=${SUB_2}`)).body.items.map(figures));
     await app.close();
     db.close();
   });
