@@ -8,12 +8,16 @@ export function currentPage(): string {
   return path.startsWith(BASE) ? path.slice(BASE.length).replace(/\/+$/, '') : '';
 }
 
-const listeners = new Set<() => void>();
-
+/**
+ * Goes to `page` (a path below /ui/, with its query if any). The address changes as a link would change it, and
+ * everything that follows the address hears it as a popstate: so a link to the bare page from the same page with
+ * filters in its query (the navigation's Pools while filtering pools) clears them, as a page load would.
+ */
 export function navigate(page: string): void {
   const target = `${BASE}${page}`;
-  if (window.location.pathname !== target) window.history.pushState(null, '', target);
-  for (const listener of listeners) listener();
+  if (`${window.location.pathname}${window.location.search}` === target) return;
+  window.history.pushState(null, '', target);
+  window.dispatchEvent(new PopStateEvent('popstate'));
 }
 
 /** The page named by the address bar, kept in step with links, back and forward. */
@@ -21,12 +25,8 @@ export function usePage(): string {
   const [page, setPage] = useState(currentPage);
   useEffect(() => {
     const update = () => setPage(currentPage());
-    listeners.add(update);
     window.addEventListener('popstate', update);
-    return () => {
-      listeners.delete(update);
-      window.removeEventListener('popstate', update);
-    };
+    return () => window.removeEventListener('popstate', update);
   }, []);
   return page;
 }
