@@ -39,7 +39,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     db = openDatabase(config.databaseFile);
     const migrated = migrate(db);
     if (migrated.from !== migrated.to) logger.info(migrated, 'database migrated');
-    const services = createServices({ config, db, logger, trendInWorker: true, ...pick(options) });
+    const services = createServices({ config, db, logger, heavyReadsInWorkers: true, ...pick(options) });
     services.snapshotService.recoverInterrupted();
     services.reportService.recoverInterrupted();
     services.nodeChecks.recoverInterrupted();
@@ -60,7 +60,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
         { name: 'fleet-snapshot', schedule: config.snapshotCron, run: () => services.snapshotService.run('schedule', 'system') },
         { name: 'node-check', schedule: config.nodeCheckCron, run: () => services.nodeChecks.run('schedule', 'system') },
         // Daily, so imagewarden_ledger_verified (and its alert) always says something recent about the whole ledger.
-        { name: 'ledger-verify', schedule: '10 4 * * *', run: async () => services.evidence.verify() },
+        { name: 'ledger-verify', schedule: '10 4 * * *', run: () => services.evidence.verifyInBackground() },
         // Daily: operational records past their use (never evidence: src/domain/retention.ts).
         { name: 'retention', schedule: '40 4 * * *', run: async () => services.retention.prune() },
         // At least hourly, even when idle: finding transitions (breach instants, exception expiries) and a signed checkpoint.

@@ -8,8 +8,8 @@ import { StateDigest, stateItemHash } from './state-digest.js';
 import { createLedgerVerifier, type Anchor, type VerifyProblem, type VerifyResult } from './verify-ledger.js';
 
 export interface VerifyStoreOptions {
-  /** The key file in the data dir, when readable: the ledger's active key must be it. */
-  readonly key: SigningKey | null;
+  /** The key file in the data dir, when readable: the ledger's active key must be it (its public half is enough). */
+  readonly key: Pick<SigningKey, 'verifierKey'> | null;
   readonly anchors: readonly Anchor[];
   readonly expectedOrigin?: string;
 }

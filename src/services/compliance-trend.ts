@@ -1,12 +1,10 @@
-import { dirname, join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { Config } from '../config.js';
 import { compliancePercentages } from '../domain/drift.js';
 import { dayEnd } from '../domain/report-period.js';
 import type { InventoryService, StatusCounts } from './inventory-service.js';
-import type { TrendWorkerInput, TrendWorkerReply } from './trend-worker.js';
+import { runInWorker } from '../lib/worker-thread.js';
+import type { TrendWorkerInput } from './trend-worker.js';
 
 export interface TrendDay {
   day: string;
@@ -70,29 +68,11 @@ export const inProcessWalker =
 
 /**
  * The walk in a worker thread of its own with a read-only connection (trend-worker.ts), so that a first look at a
- * large fleet costs requests nothing. The worker's code is the compiled sibling of this module (under `dist/` when
- * this module runs from source, as in the tests, which build first). Secrets stay here.
+ * large fleet costs requests nothing. Secrets stay here.
  */
 export function trendWorkerWalker(config: Config): TrendDayWalker {
-  const here = fileURLToPath(import.meta.url);
-  const workerFile = here.endsWith('.ts') ? join(dirname(here), '..', '..', 'dist', 'services', 'trend-worker.js') : join(dirname(here), 'trend-worker.js');
   const workerConfig: Config = { ...config, armToken: null, apiKey: null, clientSecret: null, metricsToken: null, webhook: null };
-  return (moments, scope, now) =>
-    new Promise((resolve, reject) => {
-      const input: TrendWorkerInput = { config: workerConfig, moments, scope, now: now.getTime() };
-      const worker = new Worker(workerFile, { workerData: input });
-      // A walk in progress never holds a stopping service up: its days are only ever a cache.
-      worker.unref();
-      let reply: TrendWorkerReply | null = null;
-      worker.once('message', (message: TrendWorkerReply) => {
-        reply = message;
-      });
-      worker.once('error', reject);
-      worker.once('exit', (code) => {
-        if (reply?.ok === true) resolve(reply.days);
-        else reject(new Error(reply?.ok === false ? reply.message : `the trend worker stopped (exit code ${code}) before answering`));
-      });
-    });
+  return (moments, scope, now) => runInWorker<TrendDay[]>('services/trend-worker.js', { config: workerConfig, moments, scope, now: now.getTime() } satisfies TrendWorkerInput);
 }
 
 /**

@@ -54,8 +54,11 @@ export interface CreateServicesOptions {
    * them to serve's next look (hourly, at start, after its own snapshots): deriving them is not part of observing.
    */
   readonly recordFindingsAfterSnapshot?: boolean;
-  /** Walk the compliance trend's past days in a worker thread (serve), not between this process's requests. */
-  readonly trendInWorker?: boolean;
+  /**
+   * Whole-history reads (the compliance trend's past days, ledger verification) in worker threads with their own
+   * read-only connections (serve), so that they never hold up this process's requests.
+   */
+  readonly heavyReadsInWorkers?: boolean;
   /** Upgrade runner pacing (tests run the emulator's upgrades in milliseconds). */
   readonly upgradeOptions?: { readonly updateIntervalInMs?: number; readonly poolDeadlineInMs?: number; readonly nodeSettleTimeoutInMs?: number };
   /** Retries of reads from each cluster's own API server (default: azure/cluster-api.ts KUBERNETES_RETRY_POLICY). */
@@ -211,7 +214,7 @@ export function createServices(options: CreateServicesOptions) {
     sessionService: createSessionService({ db, sessions: sessionRepo, keys, evidence: ledger, now, lifetime: { idleMinutes: config.sessionIdleMinutes, maxHours: config.sessionMaxHours } }),
     ledger,
     evidenceRepo,
-    evidence: reportingVerification(createEvidenceService({ db, repo: evidenceRepo, config, key: signingKey, now }), (intact) => {
+    evidence: reportingVerification(createEvidenceService({ db, repo: evidenceRepo, config, key: signingKey, now, verifyInWorker: options.heavyReadsInWorkers === true }), (intact) => {
       metrics.ledgerVerification(intact);
       webhooks.ledgerVerified(intact);
     }),
@@ -233,7 +236,7 @@ export function createServices(options: CreateServicesOptions) {
     exceptionService: createExceptionService({ db, exceptions, maxExceptionDays: config.maxExceptionDays, now, evidence: ledger, onChange: () => void recordFindings() }),
     findings,
     inventory,
-    complianceTrend: createComplianceTrend(inventory, options.trendInWorker === true ? trendWorkerWalker(config) : inProcessWalker(inventory)),
+    complianceTrend: createComplianceTrend(inventory, options.heavyReadsInWorkers === true ? trendWorkerWalker(config) : inProcessWalker(inventory)),
     questionnaire: createQuestionnaireService({
       db,
       config,

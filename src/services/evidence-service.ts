@@ -2,8 +2,10 @@ import type { Config } from '../config.js';
 import { bundleLines } from '../evidence/bundle.js';
 import type { SigningKey } from '../evidence/signing-key.js';
 import { readFileWitness } from '../evidence/witness.js';
-import type { Anchor } from '../evidence/verify-ledger.js';
-import { verifyStore } from '../evidence/verify-store.js';
+import type { Anchor, VerifyResult } from '../evidence/verify-ledger.js';
+import { verifyStore, type VerifyStoreOptions } from '../evidence/verify-store.js';
+import type { VerifyWorkerInput } from '../evidence/verify-worker.js';
+import { runInWorker } from '../lib/worker-thread.js';
 import type { Db } from '../store/database.js';
 import type { EvidenceRepository } from '../store/evidence-repository.js';
 
@@ -14,6 +16,8 @@ export interface EvidenceServiceDeps {
   /** The key file in the data dir (null when it cannot be read, e.g. an auditor verifying a copy). */
   readonly key: SigningKey | null;
   readonly now: () => Date;
+  /** Verify in a worker thread with its own read-only connection (serve), rather than in this thread. */
+  readonly verifyInWorker?: boolean;
 }
 
 export type EvidenceService = ReturnType<typeof createEvidenceService>;
@@ -24,9 +28,30 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
   const witnessAnchors = (extra: readonly string[] = []): Anchor[] =>
     [...deps.config.evidenceWitnesses.filter((w) => w.startsWith('/')), ...extra].flatMap(readFileWitness);
 
+  let running: Promise<VerifyResult> | null = null;
+  const verifyOptions = (witnessFiles?: readonly string[]): VerifyStoreOptions => ({
+    // Only the public half crosses to a worker.
+    key: deps.key === null ? null : { verifierKey: deps.key.verifierKey },
+    anchors: witnessAnchors(witnessFiles),
+    expectedOrigin: deps.config.evidenceOrigin,
+  });
+
   return {
-    verify(options: { witnessFiles?: readonly string[] } = {}) {
-      return verifyStore(deps.db, deps.repo, { key: deps.key, anchors: witnessAnchors(options.witnessFiles), expectedOrigin: deps.config.evidenceOrigin });
+    /** Verifies the whole store here and now (the CLI, and checks that need the answer before going on). */
+    verify(options: { witnessFiles?: readonly string[] } = {}): VerifyResult {
+      return verifyStore(deps.db, deps.repo, verifyOptions(options.witnessFiles));
+    },
+    /**
+     * The same verification without holding up this process's requests: in a worker thread where so configured
+     * (serve: the API's verify and the daily job), else here.
+     */
+    async verifyInBackground(): Promise<VerifyResult> {
+      if (deps.verifyInWorker !== true) return verifyStore(deps.db, deps.repo, verifyOptions());
+      // One at a time: callers meanwhile share the running one (its head says how far it read).
+      running ??= runInWorker<VerifyResult>('evidence/verify-worker.js', { databaseFile: deps.db.name, options: verifyOptions() } satisfies VerifyWorkerInput).finally(() => {
+        running = null;
+      });
+      return running;
     },
     exportLines: () =>
       bundleLines({
@@ -45,5 +70,7 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
       }
       return items;
     },
+    /** Newest first, before checkpoint `beforeId` (null: from the newest). */
+    checkpointsNewestFirst: (beforeId: number | null, limit: number) => deps.repo.checkpointsBefore(beforeId ?? Number.MAX_SAFE_INTEGER, limit),
   };
 }

@@ -52,7 +52,7 @@ export const evidenceRoutes =
         config: { access: 'auditor' },
         schema: { summary: 'Recompute the ledger hash chain, Merkle roots, checkpoint signatures and observation digests', querystring: NoQuery, response: { 200: VerifyResultSchema, ...errorResponses } },
       },
-      async () => deps.evidence.verify(),
+      async () => deps.evidence.verifyInBackground(),
     );
 
     app.get(
