@@ -2,18 +2,25 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { launchBrowser, openPage, startDashboard } from './dashboard-harness.js';
 
-/** What has the keyboard focus: its tag, id and accessible text, and whether it shows a focus ring. */
+interface Focused {
+  tag: string;
+  id: string;
+  text: string;
+  ring: boolean;
+}
+
+/** What has the keyboard focus: its tag, id and text, and whether it shows a focus ring (evaluated in the page). */
 const focused = (page: Page) =>
-  page.evaluate(() => {
-    const element = document.activeElement as HTMLElement | null;
+  page.evaluate(`(() => {
+    const element = document.activeElement;
     const style = element ? getComputedStyle(element) : null;
     return {
-      tag: element?.tagName.toLowerCase() ?? '',
-      id: element?.id ?? '',
-      text: (element?.textContent ?? '').trim(),
+      tag: element ? element.tagName.toLowerCase() : '',
+      id: element ? element.id : '',
+      text: ((element && element.textContent) || '').trim(),
       ring: style !== null && style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2,
     };
-  });
+  })()`) as Promise<Focused>;
 
 /** Presses Tab until the focus is on the element with this text or id (at most `limit` presses). */
 async function tabTo(page: Page, target: { text: string } | { id: string }, limit = 40): Promise<void> {
@@ -57,7 +64,7 @@ describe('the dashboard from the keyboard alone, in chromium', () => {
 
     // A filter from the keyboard: the status select changes with the arrow keys, Enter in the form applies it.
     await tabTo(page, { id: (await page.getByLabel('Status').getAttribute('id'))! });
-    const options = await page.getByLabel('Status').locator('option').evaluateAll((list) => list.map((option) => (option as HTMLOptionElement).value));
+    const options = await page.getByLabel('Status').locator('option').evaluateAll((list) => list.map((option) => option.getAttribute('value') ?? ''));
     const target = options.indexOf('non_compliant');
     for (let i = 0; i < target; i++) await page.keyboard.press('ArrowDown');
     expect(await page.getByLabel('Status').inputValue()).toBe('non_compliant');
