@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { EntraSignInSettings } from './auth/entra-sign-in.js';
 import { registerAuth, type Authenticator } from './http/plugins/auth.js';
 import { answerFrameworkError, registerErrorHandler } from './http/plugins/error-handler.js';
 import { createValidatorCompiler } from './http/validator.js';
@@ -47,6 +48,8 @@ export interface BuildAppOptions {
   readonly trustProxy?: number | string | false;
   /** The service runs `imagewarden demo` (config.demo): `GET /api/v1/me` says so, and the dashboard marks its data. */
   readonly demo?: boolean;
+  /** Dashboard sign-in with Entra ID (entraSignInSettings(config)); absent or null: API keys only. */
+  readonly entraSignIn?: EntraSignInSettings | null;
   /** Called for every registered route (the route-walk test uses it). */
   readonly onRoute?: (route: { method: string | string[]; url: string; access: string | undefined; schema: Record<string, unknown> | undefined }) => void;
 }
@@ -82,7 +85,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const { services } = options;
   await app.register(healthRoutes(services));
   // 10 failed sign-ins a minute per address while requests are rate-limited at all (0 switches both off).
-  await app.register(sessionRoutes(services, { failedSignInsPerMinute: (options.rateLimitPerMinute ?? 0) > 0 ? 10 : 0 }));
+  await app.register(sessionRoutes(services, { failedSignInsPerMinute: (options.rateLimitPerMinute ?? 0) > 0 ? 10 : 0, entraSignIn: options.entraSignIn ?? null }));
   await app.register(meRoutes({ demo: options.demo ?? false }));
   await app.register(snapshotRoutes(services));
   await app.register(inventoryRoutes(services));

@@ -46,6 +46,14 @@ export interface Config {
   readonly entraTenantId: string | null;
   readonly entraAudience: string | null;
   readonly entraAuthority: string;
+  /**
+   * Dashboard sign-in with Entra ID (authorization code flow with PKCE): the app registration's client id, its secret
+   * when it is a confidential "Web" client (null: redeemed as a public client), and the scope asked for besides
+   * `openid`. Null client id: the dashboard offers API keys only. Set only with the tenant and audience.
+   */
+  readonly entraClientId: string | null;
+  readonly entraClientSecret: string | null;
+  readonly entraScope: string | null;
   readonly logLevel: LogLevel;
   /** The checkpoint origin: names this ledger in every signed checkpoint (and its signing key). */
   readonly evidenceOrigin: string;
@@ -152,6 +160,8 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`IMAGEWARDEN_ENTRA_TENANT_ID: expected the directory (tenant) id, a GUID, got "${entraTenantId}"`);
   }
 
+  const entraSignIn = entraSignInConfig(read, entraTenantId !== null && entraAudience !== null ? entraAudience : null, problems);
+
   const evidenceOrigin = read('IMAGEWARDEN_EVIDENCE_ORIGIN') ?? 'imagewarden/evidence';
   // A signed-note key name: printable, no spaces, no '+'.
   if (!/^[\x21-\x2a\x2c-\x7e]{1,200}$/.test(evidenceOrigin)) {
@@ -204,6 +214,7 @@ export function loadConfig(env: Env = process.env): Config {
     entraTenantId,
     entraAudience,
     entraAuthority: httpsUrl('IMAGEWARDEN_ENTRA_AUTHORITY', 'https://login.microsoftonline.com'),
+    ...entraSignIn,
     logLevel: oneOf('IMAGEWARDEN_LOG_LEVEL', LOG_LEVELS, 'info'),
     evidenceOrigin,
     evidenceWitnesses,
@@ -220,6 +231,37 @@ export function loadConfig(env: Env = process.env): Config {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/**
+ * IMAGEWARDEN_ENTRA_CLIENT_ID / _CLIENT_SECRET / _SCOPE: dashboard sign-in with Entra ID. The client id is the app
+ * registration's (a GUID); it needs the tenant and audience, whose tokens the sign-in ends with. A secret or scope
+ * without a client id is refused (a typo in its name would silently turn sign-in off). Messages never repeat the secret.
+ */
+function entraSignInConfig(
+  read: (name: string) => string | undefined,
+  audience: string | null,
+  problems: string[],
+): Pick<Config, 'entraClientId' | 'entraClientSecret' | 'entraScope'> {
+  const clientId = read('IMAGEWARDEN_ENTRA_CLIENT_ID') ?? null;
+  const clientSecret = read('IMAGEWARDEN_ENTRA_CLIENT_SECRET') ?? null;
+  const scope = read('IMAGEWARDEN_ENTRA_SCOPE') ?? null;
+  const none = { entraClientId: null, entraClientSecret: null, entraScope: null };
+  if (clientId === null) {
+    if (clientSecret !== null) problems.push('IMAGEWARDEN_ENTRA_CLIENT_SECRET: set without IMAGEWARDEN_ENTRA_CLIENT_ID');
+    if (scope !== null) problems.push('IMAGEWARDEN_ENTRA_SCOPE: set without IMAGEWARDEN_ENTRA_CLIENT_ID');
+    return none;
+  }
+  const before = problems.length;
+  if (audience === null) problems.push('IMAGEWARDEN_ENTRA_CLIENT_ID: needs IMAGEWARDEN_ENTRA_TENANT_ID and IMAGEWARDEN_ENTRA_AUDIENCE (sign-in ends with their tokens)');
+  if (!UUID.test(clientId)) problems.push(`IMAGEWARDEN_ENTRA_CLIENT_ID: expected the application (client) id, a GUID, got "${clientId}"`);
+  if (clientSecret !== null && !/^[\x21-\x7e]{1,1024}$/.test(clientSecret)) problems.push('IMAGEWARDEN_ENTRA_CLIENT_SECRET: expected up to 1024 printable ASCII characters without spaces');
+  // Space-separated scope values (RFC 6749 §3.3); `openid` is always asked for besides them.
+  if (scope !== null && !/^[\x21\x23-\x5b\x5d-\x7e]{1,512}( [\x21\x23-\x5b\x5d-\x7e]{1,512})*$/.test(scope)) {
+    problems.push(`IMAGEWARDEN_ENTRA_SCOPE: expected space-separated scopes (e.g. api://imagewarden/.default), got "${scope}"`);
+  }
+  if (problems.length > before || audience === null) return none;
+  return { entraClientId: clientId.toLowerCase(), entraClientSecret: clientSecret, entraScope: scope ?? `${audience.replace(/\/+$/, '')}/.default` };
 }
 
 /**

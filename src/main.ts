@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
+import { entraSignInSettings } from './auth/entra-sign-in.js';
 import type { Config } from './config.js';
 import { createLogger } from './lib/logger.js';
 import { startScheduler, type Scheduler } from './scheduler/scheduler.js';
@@ -50,7 +51,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     // after a restart does not wait for it (~2 s at 40,000 pools: bench/dashboard).
     services.inventory.summary({ asOf: new Date() });
     if (recorded.changed) logger.info({ policyVersion: recorded.version.id, source: recorded.version.source }, 'patch policy in force');
-    const app = await buildApp({ services, logger, rateLimitPerMinute: config.rateLimitPerMinute, trustProxy: config.trustProxy, demo: config.demo });
+    const app = await buildApp({ services, logger, rateLimitPerMinute: config.rateLimitPerMinute, trustProxy: config.trustProxy, demo: config.demo, entraSignIn: entraSignInSettings(config) });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

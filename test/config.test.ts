@@ -97,4 +97,44 @@ describe('loadConfig', () => {
       expect((error as ConfigError).problems).toHaveLength(2);
     }
   });
+
+  describe('dashboard sign-in with Entra ID (IMAGEWARDEN_ENTRA_CLIENT_ID, _CLIENT_SECRET, _SCOPE)', () => {
+    const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+    const CLIENT = '5A4B3C2D-1E0F-4A9B-8C7D-6E5F4A3B2C1D';
+    const entra = { IMAGEWARDEN_ENTRA_TENANT_ID: TENANT, IMAGEWARDEN_ENTRA_AUDIENCE: 'api://imagewarden' };
+
+    it('is off by default, and on with a client id beside the tenant and audience: scope <audience>/.default, a public client', () => {
+      expect(loadConfig({})).toMatchObject({ entraClientId: null, entraClientSecret: null, entraScope: null });
+      expect(loadConfig(entra)).toMatchObject({ entraClientId: null, entraScope: null });
+      expect(loadConfig({ ...entra, IMAGEWARDEN_ENTRA_CLIENT_ID: CLIENT })).toMatchObject({
+        entraClientId: CLIENT.toLowerCase(),
+        entraClientSecret: null,
+        entraScope: 'api://imagewarden/.default',
+      });
+      // A bare client id as the audience gives the same form of scope.
+      expect(loadConfig({ ...entra, IMAGEWARDEN_ENTRA_AUDIENCE: CLIENT, IMAGEWARDEN_ENTRA_CLIENT_ID: CLIENT }).entraScope).toBe(`${CLIENT}/.default`);
+    });
+
+    it('takes a confidential client\'s secret and another scope', () => {
+      const config = loadConfig({ ...entra, IMAGEWARDEN_ENTRA_CLIENT_ID: CLIENT, IMAGEWARDEN_ENTRA_CLIENT_SECRET: 'Abc8Q~secret.value_-x', IMAGEWARDEN_ENTRA_SCOPE: 'api://imagewarden/access_as_user' });
+      expect(config).toMatchObject({ entraClientSecret: 'Abc8Q~secret.value_-x', entraScope: 'api://imagewarden/access_as_user' });
+    });
+
+    it.each([
+      [{ IMAGEWARDEN_ENTRA_CLIENT_ID: CLIENT }, /IMAGEWARDEN_ENTRA_CLIENT_ID: needs IMAGEWARDEN_ENTRA_TENANT_ID and IMAGEWARDEN_ENTRA_AUDIENCE/],
+      [{ ...entra, IMAGEWARDEN_ENTRA_CLIENT_ID: 'imagewarden-dashboard' }, /IMAGEWARDEN_ENTRA_CLIENT_ID: expected the application \(client\) id, a GUID/],
+      [{ ...entra, IMAGEWARDEN_ENTRA_CLIENT_SECRET: 'orphan-secret' }, /IMAGEWARDEN_ENTRA_CLIENT_SECRET: set without IMAGEWARDEN_ENTRA_CLIENT_ID/],
+      [{ ...entra, IMAGEWARDEN_ENTRA_SCOPE: 'api://imagewarden/.default' }, /IMAGEWARDEN_ENTRA_SCOPE: set without IMAGEWARDEN_ENTRA_CLIENT_ID/],
+      [{ ...entra, IMAGEWARDEN_ENTRA_CLIENT_ID: CLIENT, IMAGEWARDEN_ENTRA_SCOPE: 'api://x/.default  "quoted"' }, /IMAGEWARDEN_ENTRA_SCOPE: expected space-separated scopes/],
+      [{ ...entra, IMAGEWARDEN_ENTRA_CLIENT_ID: CLIENT, IMAGEWARDEN_ENTRA_CLIENT_SECRET: 'has a space' }, /IMAGEWARDEN_ENTRA_CLIENT_SECRET: expected up to 1024 printable ASCII/],
+    ])('refuses %o with a message naming the variable', (env, message) => {
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+      expect(() => loadConfig(env)).toThrow(message);
+    });
+
+    it('never repeats the client secret in a message', () => {
+      expect(() => loadConfig({ IMAGEWARDEN_ENTRA_CLIENT_SECRET: 'do-not-print-me' })).toThrow(/^(?![\s\S]*do-not-print-me)/);
+      expect(() => loadConfig({ ...entra, IMAGEWARDEN_ENTRA_CLIENT_ID: CLIENT, IMAGEWARDEN_ENTRA_CLIENT_SECRET: 'do not print me' })).toThrow(/^(?![\s\S]*do not print me)/);
+    });
+  });
 });

@@ -46,6 +46,13 @@ async function sessionHeaders(app: App, credential: string): Promise<Record<stri
  * cookie only, whatever its role — a bearer credential there is no session (401).
  */
 const isSignIn = (route: { method: string; url: string }) => route.method === 'POST' && route.url === '/api/v1/session';
+/**
+ * Sign-in with Entra ID is public too (a browser arrives there with no credential): which methods the page may offer,
+ * the start that redirects to Entra ID, and the callback Entra ID redirects back to. Not configured here, the last
+ * two answer 404 entra_not_configured (test/http/session-entra.test.ts covers them configured).
+ */
+const ENTRA_SIGN_IN_ROUTES = ['/api/v1/session/methods', '/api/v1/session/entra', '/api/v1/session/entra/callback'];
+const isEntraSignIn = (route: { method: string; url: string }) => route.method === 'GET' && ENTRA_SIGN_IN_ROUTES.includes(route.url);
 
 describe('route roles', () => {
   it('every route declares its access, and only the probes, /metrics, the API description and the dashboard pages are public', async () => {
@@ -58,6 +65,7 @@ describe('route roles', () => {
     for (const route of routes) {
       expect(route.access, `${route.method} ${route.url}`).toBeDefined();
       if (route.url === '/api/v1/session') expect(route.access, `${route.method} ${route.url}`).toBe(isSignIn(route) ? 'public' : 'session');
+      else if (ENTRA_SIGN_IN_ROUTES.includes(route.url)) expect(route.access, `${route.method} ${route.url}`).toBe(isEntraSignIn(route) ? 'public' : 'unexpected');
       else if (route.url.startsWith('/api/')) expect(ROLES, `${route.method} ${route.url}`).toContain(route.access);
       else {
         expect(isPublic(route.url), `${route.method} ${route.url}`).toBe(true);
@@ -91,7 +99,16 @@ describe('route roles', () => {
 
   it('every /api/ route answers 401 without a key or with a bad one, and 403 for each role below its own', async () => {
     const { app, routes, keys, db } = await buildWithRoutes();
-    for (const route of routes.filter((r) => r.url.startsWith('/api/'))) {
+    expect(routes.filter(isEntraSignIn).map((route) => route.url).sort()).toEqual([...ENTRA_SIGN_IN_ROUTES].sort());
+    for (const route of routes.filter(isEntraSignIn)) {
+      // No credential needed, and none changes the answer.
+      for (const headers of [{}, { authorization: 'Bearer iw_not-a-real-key' }, { authorization: `Bearer ${keys.admin}` }]) {
+        const answer = await app.inject({ url: route.url, headers });
+        if (route.url === '/api/v1/session/methods') expect(answer.json(), route.url).toEqual({ apiKey: true, entra: null });
+        else expect(answer.json(), route.url).toMatchObject({ error: { code: 'entra_not_configured' } });
+      }
+    }
+    for (const route of routes.filter((r) => r.url.startsWith('/api/') && !isEntraSignIn(r))) {
       const url = concrete(route.url);
       const method = route.method as 'GET' | 'POST' | 'DELETE';
       const none = await app.inject({ method, url });
@@ -130,7 +147,7 @@ describe('route roles', () => {
 
   it('a session cookie gets exactly the role of the credential it was made from on every /api/ route (changes with its CSRF token)', async () => {
     const { app, routes, keys, db } = await buildWithRoutes();
-    for (const route of routes.filter((r) => r.url.startsWith('/api/') && r.access !== 'session')) {
+    for (const route of routes.filter((r) => r.url.startsWith('/api/') && r.access !== 'session' && !isEntraSignIn(r))) {
       const url = concrete(route.url);
       const method = route.method as 'GET' | 'POST' | 'DELETE';
       const required = isSignIn(route) ? -1 : ROLES.indexOf(route.access as Role);
@@ -152,7 +169,8 @@ describe('route roles', () => {
     const stored = () =>
       db.prepare('SELECT (SELECT count(*) FROM snapshots) + (SELECT count(*) FROM api_keys) + (SELECT count(*) FROM exceptions) + (SELECT count(*) FROM exception_events) AS n').get();
     const before = stored();
-    for (const route of routes.filter((r) => r.url.startsWith('/api/'))) {
+    // Entra ID's callback alone takes parameters it does not name: Entra ID adds its own (session_state and the like).
+    for (const route of routes.filter((r) => r.url.startsWith('/api/') && r.url !== '/api/v1/session/entra/callback')) {
       const url = concrete(route.url);
       const method = route.method as 'GET' | 'POST' | 'DELETE';
       const headers = route.access === 'session' ? await sessionHeaders(app, keys.admin) : bearer;
@@ -215,7 +233,7 @@ describe('route roles', () => {
     const current = { iat: now - 60, exp: now + 3600 };
     const tokens = Object.fromEntries(await Promise.all(ROLES.map(async (role) => [role, await token([APP_ROLE[role]], current)]))) as Record<Role, string>;
     const expired = await token([APP_ROLE.admin], { iat: now - 7200, exp: now - 3600 });
-    for (const route of routes.filter((r) => r.url.startsWith('/api/'))) {
+    for (const route of routes.filter((r) => r.url.startsWith('/api/') && !isEntraSignIn(r))) {
       const url = concrete(route.url);
       const method = route.method as 'GET' | 'POST' | 'DELETE';
       const stale = await app.inject({ method, url, headers: { authorization: `Bearer ${expired}` } });

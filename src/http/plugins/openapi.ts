@@ -91,8 +91,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<ApiDocs> {
           response: documentedResponses(own.response ?? {}),
           tags: [tagOf(url)],
           // Explicit on every operation: the API's routes need a bearer credential or a session cookie (sign-in the
-          // former, the session's own routes the latter), the probes and /metrics none.
-          security: securityOf(url, (route.config as { access?: string } | undefined)?.access),
+          // former, the session's own routes the latter), the probes, /metrics and the Entra ID sign-in routes none.
+          security: securityOf([route.method].flat()[0] ?? '', url, (route.config as { access?: string } | undefined)?.access),
         } as FastifySchema,
       };
     },
@@ -164,7 +164,8 @@ const STATUS_TEXT: Readonly<Record<string, string>> = {
 
 /**
  * Each answer with a description (the document requires one), its schema in document form; a route that answers by
- * streaming on its own (Server-Sent Events) declares no success schema: it is documented as a 200 without one.
+ * streaming on its own (Server-Sent Events) declares no success schema: it is documented as a 200 without one
+ * (unless it answers with a redirect, as the Entra ID sign-in routes do).
  */
 function documentedResponses(responses: Record<string, unknown>): Record<string, unknown> {
   const documented: Record<string, unknown> = {};
@@ -174,7 +175,7 @@ function documentedResponses(responses: Record<string, unknown>): Record<string,
     if (plain.description === undefined) plain['x-response-description'] = STATUS_TEXT[status] ?? 'Answer';
     documented[status] = plain;
   }
-  if (!Object.keys(documented).some((status) => status.startsWith('2'))) {
+  if (!Object.keys(documented).some((status) => status.startsWith('2') || status.startsWith('3'))) {
     documented[200] = { type: 'null', description: 'OK: the answer is a stream (see the summary)' };
   }
   return documented;
@@ -206,9 +207,10 @@ function isStringLiteral(node: unknown): boolean {
   return typeof (node as { const?: unknown }).const === 'string' && keys.every((key) => key === 'const' || key === 'type');
 }
 
-function securityOf(url: string, access: string | undefined): Record<string, string[]>[] {
+function securityOf(method: string, url: string, access: string | undefined): Record<string, string[]>[] {
   if (!url.startsWith('/api/')) return [];
-  if (access === 'public') return [{ [SECURITY_SCHEME]: [] }];
+  // Sign-in is public at the route but takes a bearer credential; the other public routes take none.
+  if (access === 'public') return method === 'POST' && url === '/api/v1/session' ? [{ [SECURITY_SCHEME]: [] }] : [];
   if (access === 'session') return [{ [SESSION_SCHEME]: [] }];
   return [{ [SECURITY_SCHEME]: [] }, { [SESSION_SCHEME]: [] }];
 }

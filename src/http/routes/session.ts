@@ -6,6 +6,8 @@ import type { SessionService } from '../../services/session-service.js';
 import { authenticateBearer, type Authenticator } from '../plugins/auth.js';
 import { clearedSessionCookie, isOwnOrigin, sessionCookie } from '../session-cookie.js';
 import { DateTime, errorResponses, NoQuery } from '../schemas/common.js';
+import type { EntraSignInSettings } from '../../auth/entra-sign-in.js';
+import { sessionEntraRoutes } from './session-entra.js';
 
 export const SessionSchema = Type.Object({
   actor: Type.String(),
@@ -23,6 +25,8 @@ export interface SessionRouteDeps {
 export interface SessionRouteOptions {
   /** Failed sign-ins per client address per minute, whatever credential each presented; 0: no limit. */
   readonly failedSignInsPerMinute: number;
+  /** Dashboard sign-in with Entra ID (session-entra.ts); null or absent: not configured, API keys only. */
+  readonly entraSignIn?: EntraSignInSettings | null;
 }
 
 /**
@@ -33,6 +37,8 @@ export const sessionRoutes =
   (deps: SessionRouteDeps, options: SessionRouteOptions): FastifyPluginAsyncTypebox =>
   async (app) => {
     const failures = createFailureWindow(options.failedSignInsPerMinute);
+    // Sign-in with Entra ID counts its failures in the same window.
+    await app.register(sessionEntraRoutes(deps, { signIn: options.entraSignIn ?? null, failures }));
 
     app.post(
       '/api/v1/session',
@@ -87,6 +93,8 @@ export const sessionRoutes =
     );
   };
 
+export type FailureWindow = ReturnType<typeof createFailureWindow>;
+
 /**
  * Failed sign-ins per client address in a fixed one-minute window. The per-credential rate limit (hardening.ts)
  * counts each garbage key separately; this counts them all against the address that sends them.
@@ -97,7 +105,14 @@ function createFailureWindow(perMinute: number) {
     const window = windows.get(address);
     return window !== undefined && now - window.startedAt < 60_000 ? window : null;
   };
+  const isLimited = (request: FastifyRequest): boolean => {
+    if (perMinute <= 0) return false;
+    const window = current(request.ip, Date.now());
+    return window !== null && window.failures >= perMinute;
+  };
   return {
+    /** Whether the address has failed too often this minute (sign-in with Entra ID redirects instead of answering 429). */
+    isLimited,
     assertAllowed(request: FastifyRequest, reply: FastifyReply): void {
       if (perMinute <= 0) return;
       const now = Date.now();
