@@ -59,6 +59,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: 64 * 1024,
+    // A pool's ARM id is one URL-encoded path segment (GET /api/v1/pools/{id}/history): up to ~400 characters.
+    routerOptions: { maxParamLength: 1024 },
     // Off unless configured: X-Forwarded-Proto/-For from anyone else must not decide Secure cookies, origins or addresses.
     trustProxy: trustProxyOption(options.trustProxy ?? false),
     // x-request-id when the caller sends a plain one, else a UUID: in every log line of the request, and echoed.
@@ -86,7 +88,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(healthRoutes(services));
   // 10 failed sign-ins a minute per address while requests are rate-limited at all (0 switches both off).
   await app.register(sessionRoutes(services, { failedSignInsPerMinute: (options.rateLimitPerMinute ?? 0) > 0 ? 10 : 0, entraSignIn: options.entraSignIn ?? null }));
-  await app.register(meRoutes({ demo: options.demo ?? false }));
+  await app.register(meRoutes({ demo: options.demo ?? false, maxExceptionDays: services.exceptionService.maxExceptionDays }));
   await app.register(snapshotRoutes(services));
   await app.register(inventoryRoutes(services));
   await app.register(summaryRoute(services));

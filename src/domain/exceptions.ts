@@ -100,6 +100,34 @@ export function exceptionCovers(scope: ExceptionScope, pool: PoolIdentity): bool
   }
 }
 
+/** What a listing of exceptions asks about: a subscription, a cluster (ARM id) or one pool of a cluster. */
+export interface ExceptionTarget {
+  readonly subscriptionId?: string;
+  readonly clusterId?: string;
+  readonly poolName?: string;
+}
+
+/**
+ * Whether an exception's scope covers some pool of the target: a subscription exception covers its clusters and
+ * pools; a cluster exception its pools and its subscription's listing; a pool exception its cluster's and its
+ * subscription's. A tag exception depends on tags the target does not carry: it matches no target.
+ */
+export function exceptionConcerns(scope: ExceptionScope, target: ExceptionTarget): boolean {
+  if (scope.kind === 'tag') return false;
+  const scopeSubscription = scope.kind === 'subscription' ? scope.subscriptionId : subscriptionOfCluster(scope.clusterId);
+  if (target.subscriptionId !== undefined && !same(scopeSubscription, target.subscriptionId)) return false;
+  if (target.clusterId !== undefined) {
+    if (scope.kind === 'subscription') return same(scope.subscriptionId, subscriptionOfCluster(target.clusterId) ?? '');
+    if (!same(scope.clusterId, target.clusterId)) return false;
+  }
+  if (target.poolName !== undefined && scope.kind === 'pool') return same(scope.poolName, target.poolName);
+  return true;
+}
+
+function subscriptionOfCluster(clusterId: string | undefined): string | undefined {
+  return clusterId === undefined ? undefined : /^\/subscriptions\/([^/]+)\//i.exec(clusterId)?.[1];
+}
+
 /**
  * The approved exception in force at `at` that covers the pool; where several are, the one that expires last
  * (CONTRACT.md), ties broken by id so the answer is stable.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { conflict, DomainError, invalidInput, notFound } from '../domain/errors.js';
 import { sameCaller } from '../domain/roles.js';
-import { exceptionAt, type ExceptionScope, type ExceptionState, type ExceptionView } from '../domain/exceptions.js';
+import { exceptionAt, exceptionConcerns, type ExceptionScope, type ExceptionState, type ExceptionTarget, type ExceptionView } from '../domain/exceptions.js';
 import { writeTransaction, type Db } from '../store/database.js';
 import type { ExceptionRepository } from '../store/exception-repository.js';
 import type { EvidenceSink } from '../evidence/ledger.js';
@@ -135,16 +135,34 @@ export function createExceptionService(deps: ExceptionServiceDeps) {
       return exceptionAt(record, (at ?? deps.now()).toISOString());
     },
 
-    list(filter: { state?: ExceptionState; at?: Date }): ExceptionView[] {
+    /** The longest an exception may run from its approval, in days (IMAGEWARDEN_MAX_EXCEPTION_DAYS). */
+    maxExceptionDays: deps.maxExceptionDays,
+    /** The service's clock (what "now" means for a listing without `asOf`). */
+    now: (): Date => deps.now(),
+
+    /**
+     * Exceptions as they stood at `at`, oldest first by request time, then id (`newestFirst`: the reverse); `target`:
+     * only those covering some pool of it (exceptionConcerns); `after`: only those after that one in this order (paging).
+     */
+    list(filter: { state?: ExceptionState; at?: Date; target?: ExceptionTarget; after?: { requestedAt: string; id: string }; newestFirst?: boolean }): ExceptionView[] {
       const at = (filter.at ?? deps.now()).toISOString();
-      return exceptions
-        .all()
-        .filter((record) => record.requestedAt <= at)
+      const { after, target } = filter;
+      const direction = filter.newestFirst === true ? -1 : 1;
+      const records = exceptions.all();
+      if (direction === -1) records.reverse();
+      const order = (record: { requestedAt: string; id: string }) =>
+        after === undefined ? 1 : direction * (record.requestedAt === after.requestedAt ? compare(record.id, after.id) : compare(record.requestedAt, after.requestedAt));
+      return records
+        .filter((record) => record.requestedAt <= at && order(record) > 0)
+        .filter((record) => target === undefined || exceptionConcerns(record.scope, target))
         .map((record) => exceptionAt(record, at))
         .filter((exception) => filter.state === undefined || exception.state === filter.state);
     },
   };
 }
+
+/** The order of SQLite's BINARY collation (ExceptionRepository.all sorts by it) for these ASCII strings. */
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Checks the scope has exactly the fields its kind needs, and nothing else. */
 function normaliseScope(scope: ExceptionScope): ExceptionScope {

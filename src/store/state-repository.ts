@@ -54,6 +54,26 @@ export function createStateRepository(db: Db) {
     poolsOpened: db.prepare(`SELECT ${poolColumns} FROM pool_states p ${sinceJoin} WHERE p.valid_from > @from AND p.valid_from <= @to AND (p.valid_to IS NULL OR p.valid_to > @to)`),
     clustersClosed: db.prepare('SELECT cluster_key AS key FROM cluster_states WHERE valid_to > @from AND valid_to <= @to AND valid_from <= @from'),
     clustersOpened: db.prepare('SELECT cluster_key AS key, data FROM cluster_states WHERE valid_from > @from AND valid_from <= @to AND (valid_to IS NULL OR valid_to > @to)'),
+    poolIntervals: db.prepare(
+      `SELECT valid_from AS validFrom, valid_to AS validTo, subscription_id AS subscriptionId, location, image_family AS imageFamily,
+              node_image_version AS nodeImageVersion, json_extract(data, '$.kubernetesVersion') AS kubernetesVersion,
+              json_extract(data, '$.nodeCount') AS nodeCount
+       FROM pool_states WHERE pool_key = @key ORDER BY valid_from`,
+    ),
+    latestIntervals: db.prepare(
+      `SELECT subscription_id || '|' || location || '|' || image_family AS groupKey, version, valid_from AS validFrom, valid_to AS validTo
+       FROM latest_image_states
+       WHERE subscription_id = @sub AND location = @location AND image_family = @family AND valid_from <= @last AND (valid_to IS NULL OR valid_to > @first)
+       ORDER BY valid_from`,
+    ),
+    poolAt: db.prepare(
+      `SELECT p.cluster_key AS clusterKey, p.data AS pool, since.finished_at AS imageSince FROM pool_states p ${sinceJoin}
+       WHERE p.pool_key = @key AND ${validAt('p', false)}`,
+    ),
+    clusterAt: db.prepare(`SELECT c.data FROM cluster_states c WHERE c.cluster_key = @key AND ${validAt('c', false)}`),
+    snapshotTimes: db.prepare(
+      `SELECT id, finished_at AS finishedAt FROM snapshots WHERE id IN (SELECT value FROM json_each(@ids)) AND status IN ('succeeded', 'partial')`,
+    ),
     latestValidAt: db.prepare(`SELECT subscription_id || '|' || location || '|' || image_family AS groupKey, version FROM latest_image_states l WHERE ${validAt('l', false)}`),
   };
   const intervalsValidAt = (snapshotId: number): IntervalChanges => ({
@@ -166,6 +186,43 @@ export function createStateRepository(db: Db) {
       }
     },
 
+    /**
+     * Every stored interval of one pool (by its lower-case key), oldest first, with the image fields a history shows,
+     * and the intervals of the latest image of each group the pool was in that overlap its life. Served by the
+     * pool_states_key and latest_image_states_group indexes: the cost is this pool's own rows, not the fleet's.
+     */
+    poolIntervals(key: string): { pool: PoolInterval[]; latest: LatestInterval[] } {
+      const pool = statements.poolIntervals.all({ key }) as PoolInterval[];
+      if (pool.length === 0) return { pool, latest: [] };
+      const first = pool[0]!.validFrom;
+      const last = pool.some((row) => row.validTo === null) ? Number.MAX_SAFE_INTEGER : Math.max(...pool.map((row) => row.validTo!));
+      const groups = new Map<string, PoolInterval>();
+      for (const row of pool) if (row.imageFamily !== null) groups.set(`${row.subscriptionId}|${row.location}|${row.imageFamily}`, row);
+      const latest = [...groups.values()].flatMap(
+        (row) => statements.latestIntervals.all({ sub: row.subscriptionId, location: row.location, family: row.imageFamily, first, last }) as LatestInterval[],
+      );
+      return { pool, latest };
+    },
+
+    /**
+     * One pool as snapshot S observed it, with its cluster then (null when it was not observed at S): what a
+     * history entry's status is evaluated from. Served by the pool_states_key and cluster_states_key indexes.
+     */
+    poolAt(key: string, snapshotId: number): Omit<PoolState, 'latestNodeImageVersion'> | null {
+      const row = statements.poolAt.get({ key, s: snapshotId }) as { clusterKey: string; pool: string; imageSince: string | null } | undefined;
+      if (row === undefined) return null;
+      const cluster = statements.clusterAt.get({ key: row.clusterKey, s: snapshotId }) as { data: string } | undefined;
+      if (cluster === undefined) return null;
+      const observation = JSON.parse(cluster.data) as ClusterObservation;
+      return { key, pool: withClusterFields(JSON.parse(row.pool) as StoredPoolObservation, observation), cluster: observation, imageSince: row.imageSince };
+    },
+
+    /** Finish times of committed snapshots, by id. */
+    snapshotTimes(ids: readonly number[]): Map<number, string> {
+      const rows = statements.snapshotTimes.all({ ids: JSON.stringify(ids) }) as { id: number; finishedAt: string }[];
+      return new Map(rows.map((row) => [row.id, row.finishedAt]));
+    },
+
     clusters(snapshotId: number, filter: StateFilter): ClusterState[] {
       const rows = db
         .prepare(
@@ -214,6 +271,26 @@ export function createStateRepository(db: Db) {
       return latest;
     },
   };
+}
+
+/** One stored interval of a pool: valid from snapshot `validFrom` until `validTo` (exclusive; null while open). */
+export interface PoolInterval {
+  readonly validFrom: number;
+  readonly validTo: number | null;
+  readonly subscriptionId: string;
+  readonly location: string;
+  readonly imageFamily: string | null;
+  readonly nodeImageVersion: string | null;
+  readonly kubernetesVersion: string | null;
+  readonly nodeCount: number | null;
+}
+
+/** One interval of the latest image of a group (`subscription|location|family`). */
+export interface LatestInterval {
+  readonly groupKey: string;
+  readonly version: string;
+  readonly validFrom: number;
+  readonly validTo: number | null;
 }
 
 interface PoolRow {

@@ -78,6 +78,10 @@ describe('web dashboard in chromium', () => {
       await screenshots(page, name.toLowerCase());
     }
     expect(new URL(page.url()).pathname).toBe('/ui/evidence');
+    // The evidence page shows the newest signed checkpoint, read directly (order=desc&limit=1).
+    const newest = (await dashboard.api<{ items: { id: number; size: number }[] }>('/api/v1/evidence/checkpoints?order=desc&limit=1')).items[0]!;
+    await expect.poll(() => page.getByTestId('checkpoint-size').textContent()).toBe(`${newest.size.toLocaleString('en-US')} entries`);
+    expect(await page.getByText(/^Checkpoint #\d+, the newest/).textContent()).toMatch(new RegExp(`^Checkpoint #${newest.id}, the newest`));
 
     // Nothing of the session is readable by script or kept in storage; a reload finds the session again.
     expect(await page.evaluate('[document.cookie, localStorage.length, sessionStorage.length]')).toEqual(['', 0, 0]);

@@ -131,7 +131,15 @@ describe('pools pages in chromium', () => {
     );
     if (findings.length === 0) await page.getByTestId('pool-findings-empty').waitFor();
     else await expect.poll(() => page.getByTestId('pool-findings').locator('tbody tr').count()).toBe(findings.length);
-    await page.getByTestId('pool-samples').waitFor();
+    // Its image history is the API's, a row per change, newest first.
+    const history = await dashboard.api<{ items: { snapshotId: number; nodeImageVersion: string | null }[] }>(
+      `/api/v1/pools/${encodeURIComponent(`${pool.clusterId}/agentPools/${pool.poolName}`)}/history?limit=50`,
+    );
+    expect(history.items.length).toBeGreaterThan(0);
+    const historyRows = page.getByTestId('pool-history').locator('tbody tr');
+    await expect.poll(() => historyRows.count()).toBe(history.items.length);
+    expect(await historyRows.locator('td:nth-child(4)').allTextContents()).toEqual(history.items.map((item) => item.nodeImageVersion ?? '—'));
+    expect(await historyRows.last().locator('td').nth(0).textContent()).toBe('First observed');
     await screenshots(page, 'pool-detail');
     for (const size of ['desktop', 'phone'] as const) {
       await page.setViewportSize(SIZES[size]);
@@ -141,6 +149,11 @@ describe('pools pages in chromium', () => {
     await page.reload();
     await page.getByTestId('pool-fields').waitFor();
     expect(await field('poolName')).toBe(pool.poolName);
+    // Its cluster's findings: the findings page filtered by the cluster, as the API filters them.
+    const ofCluster = await dashboard.api<{ items: unknown[] }>(`/api/v1/findings?clusterId=${encodeURIComponent(pool.clusterId)}`);
+    await page.getByRole('link', { name: 'All findings of its cluster' }).click();
+    await expect.poll(() => page.getByLabel('Cluster (ARM id)').inputValue()).toBe(pool.clusterId);
+    await expect.poll(() => page.getByTestId('finding-row').count()).toBe(ofCluster.items.length);
     expect(problems).toEqual([]);
     console.log(`pools e2e: ${Date.now() - started} ms`);
   });

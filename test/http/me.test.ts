@@ -30,7 +30,7 @@ describe('GET /api/v1/me', () => {
       const { key: apiKey } = services.keyService.create({ name: `dash-${role}`, role, expiresAt: null, actor: 'test' });
       const response = await me(apiKey);
       expect(response.statusCode).toBe(200);
-      expect(response.json()).toEqual({ actor: `key:dash-${role}`, role, via: 'api_key', demo: false });
+      expect(response.json()).toEqual({ actor: `key:dash-${role}`, role, via: 'api_key', demo: false, maxExceptionDays: 90 });
     }
 
     const now = Math.floor(Date.now() / 1000);
@@ -46,7 +46,7 @@ describe('GET /api/v1/me', () => {
       nbf: now - 60,
       exp: now + 3600,
     });
-    expect((await me(token)).json()).toEqual({ actor: 'entra:0a1b2c3d-0000-4000-8000-00000000beef (Dana Dashboard)', role: 'operator', via: 'entra', demo: false });
+    expect((await me(token)).json()).toEqual({ actor: 'entra:0a1b2c3d-0000-4000-8000-00000000beef (Dana Dashboard)', role: 'operator', via: 'entra', demo: false, maxExceptionDays: 90 });
     expect((await app.inject({ url: '/api/v1/me' })).statusCode).toBe(401);
   });
 
@@ -60,6 +60,19 @@ describe('GET /api/v1/me', () => {
     });
     const { key } = services.keyService.create({ name: 'demo-auditor', role: 'auditor', expiresAt: null, actor: 'test' });
     const response = await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${key}` } });
-    expect(response.json()).toEqual({ actor: 'key:demo-auditor', role: 'auditor', via: 'api_key', demo: true });
+    expect(response.json()).toEqual({ actor: 'key:demo-auditor', role: 'auditor', via: 'api_key', demo: true, maxExceptionDays: 90 });
+  });
+
+  it('answers the longest exception the service allows (IMAGEWARDEN_MAX_EXCEPTION_DAYS), which the exception form offers', async () => {
+    const emulator = await startTestEmulator(fleetOfClusters(1));
+    const { services, db } = createTestServices(testConfig(emulator, { IMAGEWARDEN_MAX_EXCEPTION_DAYS: '30' }));
+    const app = await buildApp({ services });
+    cleanups.push(async () => {
+      await app.close();
+      db.close();
+    });
+    const { key } = services.keyService.create({ name: 'short-auditor', role: 'auditor', expiresAt: null, actor: 'test' });
+    const response = await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${key}` } });
+    expect(response.json()).toMatchObject({ actor: 'key:short-auditor', maxExceptionDays: 30 });
   });
 });

@@ -58,4 +58,21 @@ export interface Me {
   readonly via: string;
   /** Set when the service runs `imagewarden demo`: everything it shows is demo data. */
   readonly demo?: boolean;
+  /** The longest an exception may run from its approval, in days (IMAGEWARDEN_MAX_EXCEPTION_DAYS). */
+  readonly maxExceptionDays?: number;
+}
+
+/** GET /api/v1/pools/{id}/history items: the pool where one of its image fields changed, newest first. */
+export interface PoolHistoryEntry {
+  readonly observedAt: string;
+  readonly snapshotId: number;
+  readonly change: 'appeared' | 'changed' | 'deleted';
+  readonly changedFields: readonly ('nodeImageVersion' | 'latestNodeImageVersion' | 'kubernetesVersion' | 'nodeCount')[];
+  readonly nodeImageVersion: string | null;
+  readonly latestNodeImageVersion: string | null;
+  readonly kubernetesVersion: string | null;
+  readonly nodeCount: number | null;
+  readonly imageFamily: string | null;
+  /** Its status at `observedAt` (null when deleted). */
+  readonly status: PoolStatus | null;
 }

@@ -49,7 +49,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
 }
 
 const FRAMEWORK_MESSAGES: Record<string, string> = {
-  FST_ERR_MAX_PARAM_LENGTH: 'a path parameter is longer than 100 characters',
+  FST_ERR_MAX_PARAM_LENGTH: 'a path parameter is longer than 1024 characters',
   FST_ERR_BAD_URL: 'the URL is not valid: a path parameter has a bad percent-encoding',
 };
 
@@ -64,7 +64,7 @@ const FRAMEWORK_ANSWER_HEADERS = {
 };
 
 /**
- * Fastify's `frameworkErrors`: a URL the router cannot take (a path parameter over 100 characters, a bad percent
+ * Fastify's `frameworkErrors`: a URL the router cannot take (a path parameter over 1024 characters, a bad percent
  * escape) is answered before any route or error handler runs, and by default in Fastify's own body shape.
  */
 export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {

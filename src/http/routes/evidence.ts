@@ -4,6 +4,7 @@ import Type from 'typebox';
 import { parseVerifierKey } from '../../evidence/signed-note.js';
 import type { AccessRecorder } from '../../services/access-record.js';
 import type { EvidenceService } from '../../services/evidence-service.js';
+import { invalidInput } from '../../domain/errors.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { DateTime, errorResponses, NoQuery, Nullable, PageQuery } from '../schemas/common.js';
 
@@ -93,14 +94,23 @@ export const evidenceRoutes =
       '/api/v1/evidence/checkpoints',
       {
         config: { access: 'auditor' },
-        schema: { summary: 'Signed checkpoints, oldest first', querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: Type.Object({ items: Type.Array(CheckpointSchema), nextCursor: Nullable(Type.String()) }), ...errorResponses } },
+        schema: {
+          summary: 'Signed checkpoints, oldest first (order=desc: newest first; limit=1 reads the newest)',
+          querystring: Type.Object(
+            { order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'asc' })), ...PageQuery },
+            { additionalProperties: false },
+          ),
+          response: { 200: Type.Object({ items: Type.Array(CheckpointSchema), nextCursor: Nullable(Type.String()) }), ...errorResponses },
+        },
       },
       async (request) => {
-        const after = decodeCursor<{ id: number }>(request.query.cursor, { id: 'number' })?.id ?? 0;
-        const limit = request.query.limit ?? 100;
-        const page = deps.evidence.checkpoints(after, limit + 1);
+        const { order = 'asc', limit = 100 } = request.query;
+        // The cursor names its order: a page of one order cannot continue the other.
+        const position = decodeCursor<{ id: number; d: number }>(request.query.cursor, { id: 'number', d: 'number' });
+        if (position !== null && position.d !== (order === 'desc' ? 1 : 0)) throw invalidInput('invalid_cursor', 'cursor is not one this API issued for this order');
+        const page = order === 'desc' ? deps.evidence.checkpointsNewestFirst(position?.id ?? null, limit + 1) : deps.evidence.checkpoints(position?.id ?? 0, limit + 1);
         const items = page.slice(0, limit).map(({ frontier: _frontier, consistency, ...checkpoint }) => ({ ...checkpoint, consistencyProof: consistency }));
-        return { items, nextCursor: page.length > limit ? encodeCursor({ id: items.at(-1)!.id }) : null };
+        return { items, nextCursor: page.length > limit ? encodeCursor({ id: items.at(-1)!.id, d: order === 'desc' ? 1 : 0 }) : null };
       },
     );
   };

@@ -29,6 +29,8 @@ export const findingRoutes =
               state: Type.Optional(FindingSchema.properties.state),
               kind: Type.Optional(FindingSchema.properties.kind),
               subscriptionId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+              clusterId: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: "the cluster's ARM id, any case" })),
+              poolName: Type.Optional(Type.String({ minLength: 1, maxLength: 12, description: 'with clusterId: the findings of this pool' })),
               scope: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
               from: Type.Optional(DateTime),
               to: Type.Optional(DateTime),
@@ -47,8 +49,9 @@ export const findingRoutes =
         },
       },
       async (request) => {
-        const { state, kind, subscriptionId, scope, from, to, cursor, limit = 100 } = request.query;
+        const { state, kind, subscriptionId, clusterId, poolName, scope, from, to, cursor, limit = 100 } = request.query;
         if (from && to && Date.parse(from) > Date.parse(to)) throw invalidInput('invalid_period', 'from is after to', { from, to });
+        if (poolName !== undefined && clusterId === undefined) throw invalidInput('pool_needs_cluster', 'poolName filters the pools of one cluster: give clusterId too');
         const position = decodeCursor<Cursor>(cursor, { i: 'number', t: 'number' });
         // Evaluated now (or at `to` when that is earlier), the same moment on every page.
         const now = deps.findings.now().getTime();
@@ -58,7 +61,8 @@ export const findingRoutes =
         const inWindow = deps.findings
           .all(at, selector, from ? new Date(from).toISOString() : undefined)
           .filter((f) => (!to || f.openedAt <= new Date(to).toISOString()) && (!from || f.closedAt === null || f.closedAt >= new Date(from).toISOString()))
-          .filter((f) => (!kind || f.kind === kind) && (!subscriptionId || f.subscriptionId === subscriptionId.toLowerCase()));
+          .filter((f) => (!kind || f.kind === kind) && (!subscriptionId || f.subscriptionId === subscriptionId.toLowerCase()))
+          .filter((f) => (!clusterId || sameId(f.clusterId, clusterId)) && (!poolName || sameId(f.poolName, poolName)));
         const listed = state ? inWindow.filter((f) => f.state === state) : inWindow;
         const offset = position?.i ?? 0;
         const page = listed.slice(offset, offset + limit);
@@ -79,3 +83,5 @@ function bySubscription(findings: readonly Finding[]) {
   }
   return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([subscriptionId, list]) => ({ subscriptionId, ...summariseRemediation(list) }));
 }
+
+const sameId = (a: string | null, b: string) => a !== null && a.toLowerCase() === b.toLowerCase();

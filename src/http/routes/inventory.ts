@@ -7,7 +7,7 @@ import type { ComplianceTrend } from '../../services/compliance-trend.js';
 import type { InventoryService } from '../../services/inventory-service.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { DateTime, errorResponses, page, PageQuery } from '../schemas/common.js';
-import { ClusterSchema, PoolSchema, PoolStatus } from '../schemas/inventory.js';
+import { ClusterSchema, PoolHistoryItemSchema, PoolSchema, PoolStatus } from '../schemas/inventory.js';
 
 export interface InventoryRouteDeps {
   readonly inventory: InventoryService;
@@ -81,6 +81,35 @@ export const inventoryRoutes =
         });
         // JSON bytes of the 200 schema (see poolPage): Fastify sends a Buffer as it is.
         return reply.type('application/json; charset=utf-8').send(poolPage(reply, items, limit, snapshotId, evaluated) as never);
+      },
+    );
+
+    app.get(
+      '/api/v1/pools/:id/history',
+      {
+        config: { access: 'auditor' },
+        schema: {
+          summary: "One pool's image history, newest first: every snapshot at which its node image, its group's latest image, its Kubernetes version or its node count changed",
+          params: Type.Object({
+            id: Type.String({ minLength: 1, maxLength: 1024, description: "the pool's ARM id (…/managedClusters/<cluster>/agentPools/<pool>), URL-encoded as one segment; any case" }),
+          }),
+          querystring: Type.Object({ from: Type.Optional(DateTime), to: Type.Optional(DateTime), ...PageQuery }, { additionalProperties: false }),
+          response: { 200: page(PoolHistoryItemSchema), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { from, to, cursor, limit = 100 } = request.query;
+        const fromAt = from === undefined ? undefined : parseBound('from', from);
+        const toAt = to === undefined ? undefined : parseBound('to', to);
+        if (fromAt && toAt && fromAt > toAt) throw invalidInput('invalid_period', 'from is after to', { from, to });
+        const position = decodeCursor<{ s: number }>(cursor, { s: 'number' });
+        const { items, more } = deps.inventory.poolHistory(request.params.id, {
+          ...(fromAt ? { from: fromAt } : {}),
+          ...(toAt ? { to: toAt } : {}),
+          ...(position ? { beforeSnapshotId: position.s } : {}),
+          limit,
+        });
+        return { items, nextCursor: more ? encodeCursor({ s: items.at(-1)!.snapshotId }) : null };
       },
     );
   };
@@ -175,6 +204,12 @@ export const trendRoute =
 function parseInstant(value: string): Date {
   const at = new Date(value);
   if (Number.isNaN(at.getTime())) throw invalidInput('invalid_as_of', `asOf is not a date-time: ${value}`);
+  return at;
+}
+
+function parseBound(name: 'from' | 'to', value: string): Date {
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime())) throw invalidInput('invalid_period', `${name} is not a date-time: ${value}`, { [name]: value });
   return at;
 }
 

@@ -63,3 +63,21 @@ export const ClusterSchema = Type.Object({
   tags: Type.Record(Type.String(), Type.String()),
   observedAt: NDateTime,
 });
+
+const HistoryField = Type.Union([Type.Literal('nodeImageVersion'), Type.Literal('latestNodeImageVersion'), Type.Literal('kubernetesVersion'), Type.Literal('nodeCount')]);
+
+/** One entry of GET /api/v1/pools/{id}/history: the pool as a snapshot observed it where an image field changed. */
+export const PoolHistoryItemSchema = Type.Object({
+  observedAt: Type.String({ format: 'date-time', description: 'when the snapshot that observed the change finished' }),
+  snapshotId: Type.Integer(),
+  change: Type.Union([Type.Literal('appeared'), Type.Literal('changed'), Type.Literal('deleted')], {
+    description: 'appeared: first observed, or observed again after it was gone; deleted: not observed from this snapshot on (the values are null)',
+  }),
+  changedFields: Type.Array(HistoryField, { description: 'the fields that differ from the entry before it' }),
+  nodeImageVersion: NStr,
+  latestNodeImageVersion: NStr,
+  kubernetesVersion: NStr,
+  nodeCount: NInt,
+  imageFamily: NStr,
+  status: Type.Union([PoolStatus, Type.Null()], { description: "the pool's status at observedAt, with the policy and exceptions in force then (null when deleted); it also moves between entries, e.g. at the SLA's end" }),
+});

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { get } from '../api.js';
 import { count, utc } from '../format.js';
 import type { PageProps } from '../page.js';
+import { Alert, PageHeading } from '../page-parts.js';
 import type { Page } from '../types.js';
 import { failureText } from './reports-shared.js';
 
@@ -34,32 +35,17 @@ interface Checkpoint {
   readonly note: string;
 }
 
-/** Checkpoints come oldest first: the newest is on the last page. Pages read to find it, at most. */
-const CHECKPOINT_PAGES = 50;
-
-async function latestCheckpoint(): Promise<{ latest: Checkpoint | null; count: number; complete: boolean }> {
-  let cursor: string | null = null;
-  let latest: Checkpoint | null = null;
-  let seen = 0;
-  for (let page = 0; page < CHECKPOINT_PAGES; page++) {
-    const answer: Page<Checkpoint> = await get<Page<Checkpoint>>(`/api/v1/evidence/checkpoints?limit=1000${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`);
-    seen += answer.items.length;
-    latest = answer.items.at(-1) ?? latest;
-    if (answer.nextCursor === null) return { latest, count: seen, complete: true };
-    cursor = answer.nextCursor;
-  }
-  return { latest, count: seen, complete: false };
+/** The newest signed checkpoint: the first of the newest-first listing (null before the first is signed). */
+async function latestCheckpoint(): Promise<Checkpoint | null> {
+  const answer = await get<Page<Checkpoint>>('/api/v1/evidence/checkpoints?order=desc&limit=1');
+  return answer.items[0] ?? null;
 }
 
 /** The evidence ledger: verification on request, the newest signed checkpoint, the signing key, and the export. */
 export function EvidencePage({ headingRef }: PageProps) {
   return (
     <>
-      <div class="page-head">
-        <h1 ref={headingRef} tabIndex={-1}>
-          Evidence
-        </h1>
-      </div>
+      <PageHeading title="Evidence" headingRef={headingRef} />
       <p class="hint">
         Every evidence-bearing event is an entry of an append-only, hash-chained ledger whose Merkle roots are signed as checkpoints; any later change to history is
         detectable, online here or offline from an export.
@@ -103,11 +89,7 @@ function Verify() {
           {busy ? 'Verifying…' : 'Verify the ledger now'}
         </button>
       </div>
-      {error !== null ? (
-        <p class="error" role="alert">
-          Could not verify the ledger: {error}
-        </p>
-      ) : null}
+      <Alert>{error !== null ? `Could not verify the ledger: ${error}` : null}</Alert>
       <div role="status" aria-busy={busy ? 'true' : undefined}>
         {result !== null ? (
           <div class={`verdict ${result.intact ? 'verdict-intact' : 'verdict-broken'}`} data-testid="verdict">
@@ -185,50 +167,45 @@ function Verify() {
 }
 
 function LatestCheckpoint() {
-  const [data, setData] = useState<{ latest: Checkpoint | null; count: number; complete: boolean } | null>(null);
+  const [latest, setLatest] = useState<Checkpoint | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    latestCheckpoint().then(setData, (failure: unknown) => setError(failureText(failure)));
+    latestCheckpoint().then(setLatest, (failure: unknown) => setError(failureText(failure)));
   }, []);
 
   return (
     <section aria-labelledby="checkpoint-title">
       <h2 id="checkpoint-title">Latest signed checkpoint</h2>
-      {error !== null ? (
-        <p class="error" role="alert">
-          Could not load the checkpoints: {error}
-        </p>
-      ) : null}
-      {data === null && error === null ? <p aria-busy="true">Loading the checkpoints…</p> : null}
-      {data !== null && data.latest === null ? <p>No checkpoint has been signed yet.</p> : null}
-      {data?.latest ? (
+      <Alert>{error !== null ? `Could not load the checkpoints: ${error}` : null}</Alert>
+      {latest === undefined && error === null ? <p aria-busy="true">Loading the checkpoints…</p> : null}
+      {latest === null ? <p>No checkpoint has been signed yet.</p> : null}
+      {latest ? (
         <>
           <dl class="facts">
             <div>
               <dt>Ledger size</dt>
-              <dd data-testid="checkpoint-size">{count(data.latest.size)} entries</dd>
+              <dd data-testid="checkpoint-size">{count(latest.size)} entries</dd>
             </div>
             <div>
               <dt>Signed</dt>
-              <dd>{utc(data.latest.signedAt)}</dd>
+              <dd>{utc(latest.signedAt)}</dd>
             </div>
             <div>
               <dt>Key id</dt>
-              <dd class="mono">{data.latest.keyId}</dd>
+              <dd class="mono">{latest.keyId}</dd>
             </div>
             <div class="wide">
               <dt>Merkle root</dt>
               <dd>
-                <code class="digest">{data.latest.rootHash}</code>
+                <code class="digest">{latest.rootHash}</code>
               </dd>
             </div>
           </dl>
           <p class="hint">
-            Checkpoint #{data.latest.id}
-            {data.complete ? ` of ${count(data.count)}` : ` (the newest of the first ${count(data.count)} read)`}: a signed note (C2SP tlog-checkpoint, Ed25519).
+            Checkpoint #{latest.id}, the newest: a signed note (C2SP tlog-checkpoint, Ed25519).
           </p>
           <pre class="note" tabIndex={0} aria-label="Signed checkpoint note" data-testid="checkpoint-note">
-            {data.latest.note}
+            {latest.note}
           </pre>
         </>
       ) : null}
@@ -277,11 +254,7 @@ function PublicKey() {
   return (
     <section aria-labelledby="key-title">
       <h2 id="key-title">Checkpoint signing key</h2>
-      {error !== null ? (
-        <p class="error" role="alert">
-          Could not load the public key: {error}
-        </p>
-      ) : null}
+      <Alert>{error !== null ? `Could not load the public key: ${error}` : null}</Alert>
       {keys === null && error === null ? <p aria-busy="true">Loading the public key…</p> : null}
       {keys !== null && active === null ? <p>No active signing key is registered.</p> : null}
       {active !== null ? (

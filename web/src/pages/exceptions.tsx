@@ -2,7 +2,8 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { get, post, type Role } from '../api.js';
 import { utc } from '../format.js';
 import type { PageProps } from '../page.js';
-import type { Page } from '../types.js';
+import { Alert, PageHeading } from '../page-parts.js';
+import type { Me, Page } from '../types.js';
 import { dateInDays, explain, lastSegment } from './exceptions-common.js';
 
 /** GET /api/v1/exceptions items (CONTRACT.md, "Findings and exceptions"). */
@@ -48,7 +49,7 @@ const STATE_LABEL: Record<ExceptionState, string> = {
   rejected: 'Rejected',
 };
 
-/** The longest an exception may run by default (IMAGEWARDEN_MAX_EXCEPTION_DAYS); the API checks the real limit. */
+/** The longest an exception may run until GET /api/v1/me answers with the service's own (IMAGEWARDEN_MAX_EXCEPTION_DAYS). */
 const DEFAULT_MAX_DAYS = 90;
 
 export function scopeText(scope: ExceptionScope): string {
@@ -78,11 +79,11 @@ export function ExceptionsPage({ role, actor, headingRef }: PageProps) {
   const [loadingMore, setLoadingMore] = useState(false);
 
   const load = useCallback(async (filter: ExceptionState | '', after: string | null) => {
-    const query = new URLSearchParams();
+    // Newest request first, a page at a time ("More" reads older ones).
+    const query = new URLSearchParams({ order: 'desc' });
     if (filter !== '') query.set('state', filter);
     if (after !== null) query.set('cursor', after);
-    const text = query.toString();
-    return get<Page<RiskException>>(`/api/v1/exceptions${text === '' ? '' : `?${text}`}`);
+    return get<Page<RiskException>>(`/api/v1/exceptions?${query.toString()}`);
   }, []);
 
   const refresh = useCallback(
@@ -122,19 +123,12 @@ export function ExceptionsPage({ role, actor, headingRef }: PageProps) {
 
   return (
     <>
-      <div class="page-head">
-        <h1 ref={headingRef} tabIndex={-1}>
-          Exceptions
-        </h1>
-      </div>
+      <PageHeading title="Exceptions" headingRef={headingRef} />
       <p class="hint">
         Time-boxed risk acceptances for node pools beyond their patch SLA. Operators and admins request them; an admin other
         than the requester approves them (four-eyes rule); admins reject requests and revoke approved ones.
       </p>
-      <div class="exc-alert" role="alert" data-testid="exceptions-error">
-        {loadError !== null ? <p class="error">{loadError}</p> : null}
-        {error !== null ? <p class="error">{error}</p> : null}
-      </div>
+      <Alert testId="exceptions-error">{loadError !== null || error !== null ? [loadError, error].filter((text) => text !== null).join(' ') : null}</Alert>
       <p class="status-message" role="status" data-testid="exceptions-status">
         {message}
       </p>
@@ -234,7 +228,7 @@ function ExceptionTable({
     <div class="table-scroll" role="region" aria-labelledby="exceptions-caption" tabIndex={0}>
       <table class="exc-table" data-testid="exceptions">
         <caption id="exceptions-caption" class="exc-caption">
-          Exceptions, newest request first ({items.length})
+          Exceptions, newest request first ({items.length} shown)
         </caption>
         <thead>
           <tr>
@@ -250,9 +244,7 @@ function ExceptionTable({
           </tr>
         </thead>
         <tbody>
-          {[...items]
-            .sort((a, b) => b.requestedAt.localeCompare(a.requestedAt))
-            .map((exception) => {
+          {items.map((exception) => {
               const own = sameActor(exception.requestedBy, actor);
               return (
                 <tr key={exception.id} data-testid="exception-row" data-id={exception.id}>
@@ -417,13 +409,24 @@ function RequestForm({ onRequested, onError }: { onRequested: (created: RiskExce
   const [busy, setBusy] = useState(false);
   const [open, setOpen] = useState(() => new URLSearchParams(window.location.search).has('clusterId'));
   const [clusters, setClusters] = useState<readonly { id: string; name: string }[]>([]);
+  const [maxDays, setMaxDays] = useState<number | null>(null);
 
   useEffect(() => {
     if (!open) return;
     get<Page<{ id: string; name: string }>>('/api/v1/clusters?limit=1000')
       .then((page) => setClusters(page.items))
       .catch(() => setClusters([]));
+    // The service's limit (IMAGEWARDEN_MAX_EXCEPTION_DAYS); until it answers, the default.
+    get<Me>('/api/v1/me')
+      .then((me) => {
+        const days = me.maxExceptionDays ?? null;
+        setMaxDays(days);
+        // The suggested expiry (30 days) must not lie beyond a shorter limit.
+        if (days !== null) setDraft((now) => (now.expires > dateInDays(days - 1) ? { ...now, expires: dateInDays(days - 1) } : now));
+      })
+      .catch(() => setMaxDays(null));
   }, [open]);
+  const limitDays = maxDays ?? DEFAULT_MAX_DAYS;
 
   const set = (key: keyof Draft) => (event: Event) => {
     const value = (event.currentTarget as HTMLInputElement).value;
@@ -534,9 +537,9 @@ function RequestForm({ onRequested, onError }: { onRequested: (created: RiskExce
           </div>
           <div class="exc-field">
             <label for="exc-expires">Expires on (end of day, UTC)</label>
-            <input id="exc-expires" type="date" required min={dateInDays(0)} max={dateInDays(DEFAULT_MAX_DAYS - 1)} value={draft.expires} onInput={set('expires')} aria-describedby="exc-expires-hint" />
+            <input id="exc-expires" type="date" required min={dateInDays(0)} max={dateInDays(limitDays - 1)} value={draft.expires} onInput={set('expires')} aria-describedby="exc-expires-hint" />
             <span id="exc-expires-hint" class="hint">
-              At most {DEFAULT_MAX_DAYS} days after approval by default.
+              At most {limitDays} days after approval{maxDays === null ? ' by default' : ''}.
             </span>
           </div>
         </div>

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { get } from '../api.js';
 import { count, utc } from '../format.js';
 import type { PageProps } from '../page.js';
+import { Alert, PageHeading } from '../page-parts.js';
 import { BASE, onLinkClick } from '../router.js';
 import { explain, lastSegment } from './exceptions-common.js';
 
@@ -56,11 +57,19 @@ interface Filters {
   state: FindingState | '';
   kind: FindingKind | '';
   subscriptionId: string;
+  /** A cluster's ARM id (any case): its findings only. */
+  clusterId: string;
   from: string;
   to: string;
 }
 
-const EMPTY: Filters = { state: '', kind: '', subscriptionId: '', from: '', to: '' };
+const EMPTY: Filters = { state: '', kind: '', subscriptionId: '', clusterId: '', from: '', to: '' };
+
+/** The filters a link may carry in the address (`?clusterId=…`, as the pool detail page links here). */
+function initialFilters(): Filters {
+  const address = new URLSearchParams(window.location.search);
+  return { ...EMPTY, clusterId: address.get('clusterId') ?? '', subscriptionId: address.get('subscriptionId') ?? '' };
+}
 const PAGE_SIZE = 100;
 
 function hours(value: number | null): string {
@@ -77,6 +86,7 @@ function query(filters: Filters, cursor: string | null): string {
   if (filters.state !== '') params.set('state', filters.state);
   if (filters.kind !== '') params.set('kind', filters.kind);
   if (filters.subscriptionId.trim() !== '') params.set('subscriptionId', filters.subscriptionId.trim());
+  if (filters.clusterId.trim() !== '') params.set('clusterId', filters.clusterId.trim());
   // Dates are whole UTC days: from the start of the first to the end of the last.
   if (filters.from !== '') params.set('from', `${filters.from}T00:00:00Z`);
   if (filters.to !== '') params.set('to', `${filters.to}T23:59:59Z`);
@@ -86,8 +96,8 @@ function query(filters: Filters, cursor: string | null): string {
 }
 
 export function FindingsPage({ headingRef }: PageProps) {
-  const [draft, setDraft] = useState<Filters>(EMPTY);
-  const [applied, setApplied] = useState<Filters>(EMPTY);
+  const [draft, setDraft] = useState<Filters>(initialFilters);
+  const [applied, setApplied] = useState<Filters>(initialFilters);
   const [data, setData] = useState<FindingsPage | null>(null);
   const [items, setItems] = useState<readonly Finding[]>([]);
   const [error, setError] = useState<string | null>(null);
@@ -132,18 +142,12 @@ export function FindingsPage({ headingRef }: PageProps) {
 
   return (
     <>
-      <div class="page-head">
-        <h1 ref={headingRef} tabIndex={-1}>
-          Findings
-        </h1>
-      </div>
+      <PageHeading title="Findings" headingRef={headingRef} />
       <p class="hint">
         Non-compliance episodes (SLA breaches), collection coverage gaps and node-level mismatches, newest first. The
         statistics cover every finding the filters select except the state filter.
       </p>
-      <div role="alert" data-testid="findings-error">
-        {error !== null ? <p class="error">{error}</p> : null}
-      </div>
+      <Alert testId="findings-error">{error}</Alert>
 
       <form
         class="exc-filters"
@@ -178,6 +182,10 @@ export function FindingsPage({ headingRef }: PageProps) {
         <label>
           <span>Subscription</span>
           <input class="mono" list="findings-subscriptions" value={draft.subscriptionId} onInput={set('subscriptionId')} placeholder="any" />
+        </label>
+        <label class="fnd-cluster">
+          <span>Cluster (ARM id)</span>
+          <input class="mono" value={draft.clusterId} onInput={set('clusterId')} placeholder="any" />
         </label>
         <datalist id="findings-subscriptions">
           {(data?.statistics.bySubscription ?? []).map((row) => (

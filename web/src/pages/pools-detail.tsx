@@ -1,10 +1,11 @@
-import type { Ref } from 'preact';
+import type { ComponentChildren, Ref } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { get } from '../api.js';
 import { count, days, utc } from '../format.js';
 import { BASE, onLinkClick } from '../router.js';
-import type { Page } from '../types.js';
-import { failureText, parsePoolId, POOL_FIELDS, sameId, StatusText, type PoolRecord } from './pools-data.js';
+import { Alert, PageHeading } from '../page-parts.js';
+import type { Page, PoolHistoryEntry } from '../types.js';
+import { failureText, parsePoolId, POOL_FIELDS, poolId, sameId, StatusText, type PoolRecord } from './pools-data.js';
 
 interface Finding {
   readonly id: string;
@@ -40,70 +41,47 @@ interface Run {
   readonly pools: readonly { poolName: string; status: string; imageBefore: string | null; imageAfter: string | null; targetImage: string | null }[];
 }
 
-/** The pool as the API stood at a few past moments (GET /api/v1/pools?clusterId=…&asOf=…): null where not yet observed. */
-interface Sample {
-  readonly asOf: string;
-  readonly pool: PoolRecord | null;
-}
-
 interface Data {
   readonly pool: PoolRecord;
   readonly findings: readonly Finding[];
   readonly findingsPartial: boolean;
   readonly exceptions: readonly Exception[];
   readonly runs: readonly Run[];
-  readonly samples: readonly Sample[];
+  readonly history: Page<PoolHistoryEntry>;
 }
 
-/** How far back the history samples look (days before now): one cluster's pools per moment, a handful of requests. */
-const SAMPLE_DAYS = [1, 7, 30, 90, 180, 365];
-const FINDING_PAGES = 5;
+/** Image changes read per page (GET /api/v1/pools/{id}/history, newest first); "Older changes" reads the next. */
+const HISTORY_PAGE = 50;
 
-async function poolAt(clusterId: string, poolName: string, asOf?: string): Promise<PoolRecord | null> {
-  const params = new URLSearchParams({ clusterId, limit: '1000' });
-  if (asOf) params.set('asOf', asOf);
-  const page = await get<Page<PoolRecord>>(`/api/v1/pools?${params.toString()}`);
-  return page.items.find((pool) => pool.poolName.toLowerCase() === poolName.toLowerCase()) ?? null;
+const historyPath = (pool: PoolRecord, cursor: string | null) =>
+  `/api/v1/pools/${encodeURIComponent(poolId(pool.clusterId, pool.poolName))}/history?limit=${HISTORY_PAGE}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
+
+async function poolNow(clusterId: string, poolName: string): Promise<PoolRecord | null> {
+  const page = await get<Page<PoolRecord>>(`/api/v1/pools?${new URLSearchParams({ clusterId, limit: '1000' }).toString()}`);
+  return page.items.find((pool) => sameId(pool.poolName, poolName)) ?? null;
 }
 
 async function load(clusterId: string, poolName: string): Promise<Data | null> {
-  const pool = await poolAt(clusterId, poolName);
+  const pool = await poolNow(clusterId, poolName);
   if (pool === null) return null;
-  const now = Date.now();
-  const findingsRead = (async () => {
-    const mine: Finding[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const params = new URLSearchParams({ subscriptionId: pool.subscriptionId, limit: '1000' });
-      if (cursor) params.set('cursor', cursor);
-      const page: Page<Finding> = await get<Page<Finding>>(`/api/v1/findings?${params.toString()}`);
-      mine.push(...page.items.filter((finding) => sameId(finding.clusterId, pool.clusterId) && sameId(finding.poolName, pool.poolName)));
-      cursor = page.nextCursor;
-      pages += 1;
-    } while (cursor !== null && pages < FINDING_PAGES);
-    return { findings: mine, partial: cursor !== null };
-  })();
-  const [found, exceptions, runs, samples] = await Promise.all([
-    findingsRead,
-    get<Page<Exception>>('/api/v1/exceptions'),
+  // The API filters by pool: its findings, and the exceptions covering it (its own, its cluster's, its subscription's).
+  const ofPool = new URLSearchParams({ clusterId: pool.clusterId, poolName: pool.poolName, limit: '1000' }).toString();
+  const [findings, exceptions, runs, history] = await Promise.all([
+    get<Page<Finding>>(`/api/v1/findings?${ofPool}`),
+    get<Page<Exception>>(`/api/v1/exceptions?${ofPool}&order=desc`),
     get<Page<Run>>(`/api/v1/upgrades?clusterId=${encodeURIComponent(pool.clusterId)}&limit=100`),
-    Promise.all(
-      SAMPLE_DAYS.map(async (back) => {
-        const asOf = new Date(now - back * 86_400_000).toISOString();
-        return { asOf, pool: await poolAt(pool.clusterId, pool.poolName, asOf) };
-      }),
-    ),
+    get<Page<PoolHistoryEntry>>(historyPath(pool, null)),
   ]);
-  const covering = exceptions.items.filter((exception) => {
-    const scope = exception.scope;
-    if (exception.id === pool.exceptionId) return true;
-    if (scope.kind === 'pool') return sameId(scope.clusterId, pool.clusterId) && sameId(scope.poolName, pool.poolName);
-    if (scope.kind === 'cluster') return sameId(scope.clusterId, pool.clusterId);
-    if (scope.kind === 'subscription') return sameId(scope.subscriptionId, pool.subscriptionId);
-    return false;
-  });
-  return { pool, findings: found.findings, findingsPartial: found.partial, exceptions: covering, runs: runs.items, samples };
+  // A tag-selector exception covers it by tags the filter does not know: listed when it is the one in force.
+  const inForce = pool.exceptionId !== null && !exceptions.items.some((exception) => exception.id === pool.exceptionId) ? await get<Exception>(`/api/v1/exceptions/${encodeURIComponent(pool.exceptionId)}`) : null;
+  return {
+    pool,
+    findings: findings.items,
+    findingsPartial: findings.nextCursor !== null,
+    exceptions: inForce === null ? exceptions.items : [inForce, ...exceptions.items],
+    runs: runs.items,
+    history,
+  };
 }
 
 const LABEL: Record<keyof PoolRecord, string> = {
@@ -183,9 +161,7 @@ export function PoolDetail({ id, headingRef }: { id: string; headingRef: Ref<HTM
     return (
       <>
         {back}
-        <h1 ref={headingRef} tabIndex={-1}>
-          Pool not found
-        </h1>
+        <PageHeading title="Pool not found" headingRef={headingRef} />
         <p data-testid="pool-missing">
           {parsed === null ? 'This address does not name a node pool' : 'No node pool with this id is observed now'}: <code class="wrap">{id}</code>
         </p>
@@ -196,16 +172,15 @@ export function PoolDetail({ id, headingRef }: { id: string; headingRef: Ref<HTM
   return (
     <>
       {back}
-      <div class="page-head">
-        <h1 ref={headingRef} tabIndex={-1}>
-          Pool {parsed.poolName} <span class="h1-sub">of {data ? data.pool.clusterName : parsed.clusterId.split('/').at(-1)}</span>
-        </h1>
-      </div>
-      {error !== null ? (
-        <p class="error" role="alert">
-          Could not load the pool: {error}
-        </p>
-      ) : null}
+      <PageHeading
+        headingRef={headingRef}
+        title={
+          <>
+            Pool {parsed.poolName} <span class="h1-sub">of {data ? data.pool.clusterName : parsed.clusterId.split('/').at(-1)}</span>
+          </>
+        }
+      />
+      <Alert>{error !== null ? `Could not load the pool: ${error}` : null}</Alert>
       {data === undefined && error === null ? <p aria-busy="true">Loading the pool…</p> : null}
       {data ? (
         <>
@@ -220,8 +195,8 @@ export function PoolDetail({ id, headingRef }: { id: string; headingRef: Ref<HTM
               ))}
             </dl>
           </section>
-          <History data={data} />
-          <Findings findings={data.findings} partial={data.findingsPartial} />
+          <History key={id} pool={data.pool} first={data.history} />
+          <Findings findings={data.findings} partial={data.findingsPartial} clusterId={data.pool.clusterId} />
           <Exceptions exceptions={data.exceptions} inForce={data.pool.exceptionId} />
           <Runs runs={data.runs} poolName={data.pool.poolName} />
         </>
@@ -230,8 +205,102 @@ export function PoolDetail({ id, headingRef }: { id: string; headingRef: Ref<HTM
   );
 }
 
-function History({ data }: { data: Data }) {
-  const pool = data.pool;
+/** One column of a DetailTable: its header and each row's cell; the first column heads its row. */
+interface Column<T> {
+  readonly header: string;
+  readonly cell: (row: T) => ComponentChildren;
+  readonly class?: string;
+}
+
+/** The detail page's tables: a caption, a header row, one row per item; scrolls sideways on narrow screens. */
+function DetailTable<T>(props: { testId: string; caption: string; columns: readonly Column<T>[]; rows: readonly T[]; rowKey: (row: T) => string | number }) {
+  const captionId = `${props.testId}-caption`;
+  return (
+    <div class="table-scroll" role="region" aria-labelledby={captionId} tabIndex={0}>
+      <table data-testid={props.testId}>
+        <caption class="pool-caption" id={captionId}>
+          {props.caption}
+        </caption>
+        <thead>
+          <tr>
+            {props.columns.map((column) => (
+              <th key={column.header} scope="col" class={column.class === 'num' ? 'num' : undefined}>
+                {column.header}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((row) => (
+            <tr key={props.rowKey(row)}>
+              {props.columns.map((column, i) =>
+                i === 0 ? (
+                  <th key={column.header} scope="row" class={column.class}>
+                    {column.cell(row)}
+                  </th>
+                ) : (
+                  <td key={column.header} class={column.class}>
+                    {column.cell(row)}
+                  </td>
+                ),
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+const FIELD_WORDS: Record<PoolHistoryEntry['changedFields'][number], string> = {
+  nodeImageVersion: 'node image',
+  latestNodeImageVersion: 'latest image',
+  kubernetesVersion: 'Kubernetes version',
+  nodeCount: 'node count',
+};
+
+function changeText(entry: PoolHistoryEntry): string {
+  if (entry.change === 'appeared') return 'First observed';
+  if (entry.change === 'deleted') return 'No longer observed';
+  const words = entry.changedFields.map((field) => FIELD_WORDS[field]).join(', ');
+  return `${words[0]!.toUpperCase()}${words.slice(1)} changed`;
+}
+
+/** A value of a history row, marked where it is what changed. */
+function changed(entry: PoolHistoryEntry, field: PoolHistoryEntry['changedFields'][number], text: string) {
+  return entry.change === 'changed' && entry.changedFields.includes(field) ? <strong class="ph-changed">{text}</strong> : text;
+}
+
+const HISTORY_COLUMNS: readonly Column<PoolHistoryEntry>[] = [
+  { header: 'Observed', cell: (entry) => <time dateTime={entry.observedAt}>{utc(entry.observedAt)}</time> },
+  { header: 'Change', cell: changeText },
+  { header: 'Status then', cell: (entry) => (entry.status === null ? '—' : <StatusText status={entry.status} />) },
+  { header: 'Node image', class: 'mono ph-image', cell: (entry) => changed(entry, 'nodeImageVersion', entry.nodeImageVersion ?? '—') },
+  { header: 'Latest image', class: 'mono ph-image', cell: (entry) => changed(entry, 'latestNodeImageVersion', entry.latestNodeImageVersion ?? '—') },
+  { header: 'Kubernetes', cell: (entry) => changed(entry, 'kubernetesVersion', entry.kubernetesVersion ?? '—') },
+  { header: 'Nodes', class: 'num', cell: (entry) => changed(entry, 'nodeCount', entry.nodeCount === null ? '—' : count(entry.nodeCount)) },
+];
+
+function History({ pool, first }: { pool: PoolRecord; first: Page<PoolHistoryEntry> }) {
+  const [entries, setEntries] = useState<readonly PoolHistoryEntry[]>(first.items);
+  const [cursor, setCursor] = useState<string | null>(first.nextCursor);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const older = async () => {
+    if (cursor === null) return;
+    setBusy(true);
+    try {
+      const page = await get<Page<PoolHistoryEntry>>(historyPath(pool, cursor));
+      setEntries((now) => [...now, ...page.items]);
+      setCursor(page.nextCursor);
+      setError(null);
+    } catch (failure) {
+      setError(`Could not load older changes: ${failureText(failure)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
   const breach = pool.supersededAt ? new Date(Date.parse(pool.supersededAt) + pool.slaDays * 86_400_000).toISOString() : null;
   const events = [
     { at: pool.imageReleaseDate, what: `Its image ${pool.nodeImageVersion ?? ''} released` },
@@ -254,188 +323,112 @@ function History({ data }: { data: Data }) {
           </li>
         ))}
       </ol>
-      <h3 class="sub">Its state at past moments</h3>
+      <h3 class="sub">Changes observed</h3>
       <p class="hint">
-        The pool as the API reports it at each moment (its latest observation then). The service has no per-pool history endpoint yet, so versions between these
-        moments are not shown; upgrade runs below list the images they changed.
+        Every snapshot at which its node image, the latest image of its family and region, its Kubernetes version or its node count changed; what changed is in
+        bold. The status is the one at that moment; it also moves in between, when the patch SLA ends or an exception starts or lapses.
       </p>
-      <div class="table-scroll" role="region" aria-labelledby="pool-samples-caption" tabIndex={0}>
-        <table data-testid="pool-samples">
-          <caption class="pool-caption" id="pool-samples-caption">The pool at past moments, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">As of</th>
-              <th scope="col">Node image</th>
-              <th scope="col">Status</th>
-              <th scope="col">Observed at</th>
-            </tr>
-          </thead>
-          <tbody>
-            <tr>
-              <th scope="row">Now</th>
-              <td class="mono">{pool.nodeImageVersion ?? '—'}</td>
-              <td>
-                <StatusText status={pool.status} />
-              </td>
-              <td>{utc(pool.observedAt)}</td>
-            </tr>
-            {data.samples.filter((sample, i) => sample.pool !== null || i === 0 || data.samples[i - 1]!.pool !== null).map((sample) => (
-              <tr key={sample.asOf}>
-                <th scope="row">{utc(sample.asOf)}</th>
-                {sample.pool === null ? (
-                  <td colSpan={3}>Not observed by then (nor at any earlier moment asked)</td>
-                ) : (
-                  <>
-                    <td class="mono">{sample.pool.nodeImageVersion ?? '—'}</td>
-                    <td>
-                      <StatusText status={sample.pool.status} />
-                    </td>
-                    <td>{utc(sample.pool.observedAt)}</td>
-                  </>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DetailTable
+        testId="pool-history"
+        caption={`Image changes, newest first (${count(entries.length)} shown)`}
+        columns={HISTORY_COLUMNS}
+        rows={entries}
+        rowKey={(entry) => entry.snapshotId}
+      />
+      <Alert>{error}</Alert>
+      {cursor !== null ? (
+        <p>
+          <button type="button" class="secondary" disabled={busy} onClick={() => void older()}>
+            {busy ? 'Loading…' : 'Older changes'}
+          </button>
+        </p>
+      ) : null}
     </section>
   );
 }
 
-function Findings({ findings, partial }: { findings: readonly Finding[]; partial: boolean }) {
+const FINDING_COLUMNS: readonly Column<Finding>[] = [
+  { header: 'Finding', class: 'mono', cell: (finding) => finding.id },
+  { header: 'Kind', cell: (finding) => finding.kind.replaceAll('_', ' ') },
+  { header: 'State', cell: (finding) => finding.state.replaceAll('_', ' ') },
+  { header: 'Opened', cell: (finding) => utc(finding.openedAt) },
+  { header: 'Closed', cell: (finding) => utc(finding.closedAt) },
+  { header: 'Time to remediate', class: 'num', cell: (finding) => (finding.timeToRemediateHours === null ? '—' : `${finding.timeToRemediateHours.toFixed(1)} h`) },
+  { header: 'Exception', class: 'mono', cell: (finding) => finding.exceptionId ?? '—' },
+];
+
+function Findings({ findings, partial, clusterId }: { findings: readonly Finding[]; partial: boolean; clusterId: string }) {
+  const ofCluster = `findings?${new URLSearchParams({ clusterId }).toString()}`;
   return (
     <section aria-labelledby="pool-findings-title">
       <h2 id="pool-findings-title">Findings</h2>
-      {partial ? <p class="hint">Only the newest findings of its subscription were read; older ones may be missing.</p> : null}
+      <p class="hint">
+        {partial ? 'Only its newest 1,000 findings are listed. ' : ''}
+        <a href={`${BASE}${ofCluster}`} onClick={(event) => onLinkClick(event, ofCluster)}>
+          All findings of its cluster
+        </a>
+      </p>
       {findings.length === 0 ? (
         <p data-testid="pool-findings-empty">No findings for this pool.</p>
       ) : (
-        <div class="table-scroll" role="region" aria-labelledby="pool-findings-caption" tabIndex={0}>
-          <table data-testid="pool-findings">
-            <caption class="pool-caption" id="pool-findings-caption">Findings of this pool, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Finding</th>
-                <th scope="col">Kind</th>
-                <th scope="col">State</th>
-                <th scope="col">Opened</th>
-                <th scope="col">Closed</th>
-                <th scope="col" class="num">Time to remediate</th>
-                <th scope="col">Exception</th>
-              </tr>
-            </thead>
-            <tbody>
-              {findings.map((finding) => (
-                <tr key={finding.id}>
-                  <th scope="row" class="mono">
-                    {finding.id}
-                  </th>
-                  <td>{finding.kind.replaceAll('_', ' ')}</td>
-                  <td>{finding.state.replaceAll('_', ' ')}</td>
-                  <td>{utc(finding.openedAt)}</td>
-                  <td>{utc(finding.closedAt)}</td>
-                  <td class="num">{finding.timeToRemediateHours === null ? '—' : `${finding.timeToRemediateHours.toFixed(1)} h`}</td>
-                  <td class="mono">{finding.exceptionId ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DetailTable testId="pool-findings" caption="Findings of this pool, newest first" columns={FINDING_COLUMNS} rows={findings} rowKey={(finding) => finding.id} />
       )}
     </section>
   );
 }
 
 function Exceptions({ exceptions, inForce }: { exceptions: readonly Exception[]; inForce: string | null }) {
+  const columns: readonly Column<Exception>[] = [
+    {
+      header: 'Exception',
+      class: 'mono',
+      cell: (exception) => (
+        <>
+          {exception.id}
+          {exception.id === inForce ? <span class="in-force"> (in force)</span> : null}
+        </>
+      ),
+    },
+    { header: 'State', cell: (exception) => exception.state },
+    { header: 'Scope', cell: (exception) => (exception.scope.kind === 'tag' ? `tag ${exception.scope.tag ?? ''}` : exception.scope.kind) },
+    { header: 'Expires', cell: (exception) => utc(exception.expiresAt) },
+    { header: 'Ticket', cell: (exception) => exception.ticket },
+    { header: 'Requested by', cell: (exception) => exception.requestedBy },
+    { header: 'Approved by', cell: (exception) => exception.approvedBy ?? '—' },
+    { header: 'Reason', class: 'pool-reason', cell: (exception) => exception.reason },
+  ];
   return (
     <section aria-labelledby="pool-exceptions-title">
       <h2 id="pool-exceptions-title">Exceptions covering it</h2>
-      <p class="hint">Exceptions for this pool, its cluster or its subscription, in any state; a tag-selector exception is listed when it is the one in force.</p>
+      <p class="hint">Exceptions for this pool, its cluster or its subscription, in any state, newest request first; a tag-selector exception is listed when it is the one in force.</p>
       {exceptions.length === 0 ? (
         <p data-testid="pool-exceptions-empty">No exception covers this pool.</p>
       ) : (
-        <div class="table-scroll" role="region" aria-labelledby="pool-exceptions-caption" tabIndex={0}>
-          <table data-testid="pool-exceptions">
-            <caption class="pool-caption" id="pool-exceptions-caption">Exceptions covering this pool</caption>
-            <thead>
-              <tr>
-                <th scope="col">Exception</th>
-                <th scope="col">State</th>
-                <th scope="col">Scope</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Ticket</th>
-                <th scope="col">Requested by</th>
-                <th scope="col">Approved by</th>
-                <th scope="col">Reason</th>
-              </tr>
-            </thead>
-            <tbody>
-              {exceptions.map((exception) => (
-                <tr key={exception.id}>
-                  <th scope="row" class="mono">
-                    {exception.id}
-                    {exception.id === inForce ? <span class="in-force"> (in force)</span> : null}
-                  </th>
-                  <td>{exception.state}</td>
-                  <td>{exception.scope.kind === 'tag' ? `tag ${exception.scope.tag ?? ''}` : exception.scope.kind}</td>
-                  <td>{utc(exception.expiresAt)}</td>
-                  <td>{exception.ticket}</td>
-                  <td>{exception.requestedBy}</td>
-                  <td>{exception.approvedBy ?? '—'}</td>
-                  <td class="pool-reason">{exception.reason}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DetailTable testId="pool-exceptions" caption="Exceptions covering this pool" columns={columns} rows={exceptions} rowKey={(exception) => exception.id} />
       )}
     </section>
   );
 }
 
 function Runs({ runs, poolName }: { runs: readonly Run[]; poolName: string }) {
+  const mine = (run: Run) => run.pools.find((pool) => sameId(pool.poolName, poolName));
+  const columns: readonly Column<Run>[] = [
+    { header: 'Run', class: 'mono', cell: (run) => run.id },
+    { header: 'Status', cell: (run) => run.status.replaceAll('_', ' ') },
+    { header: 'Created', cell: (run) => utc(run.createdAt) },
+    { header: 'Finished', cell: (run) => utc(run.finishedAt) },
+    { header: 'This pool', cell: (run) => mine(run)?.status.replaceAll('_', ' ') ?? 'not in this run' },
+    { header: 'Image before', class: 'mono', cell: (run) => mine(run)?.imageBefore ?? '—' },
+    { header: 'Image after', class: 'mono', cell: (run) => mine(run)?.imageAfter ?? '—' },
+    { header: 'Requested by', cell: (run) => run.requestedBy },
+  ];
   return (
     <section aria-labelledby="pool-runs-title">
       <h2 id="pool-runs-title">Upgrade runs of its cluster</h2>
       {runs.length === 0 ? (
         <p data-testid="pool-runs-empty">No upgrade run has been recorded for this cluster.</p>
       ) : (
-        <div class="table-scroll" role="region" aria-labelledby="pool-runs-caption" tabIndex={0}>
-          <table data-testid="pool-runs">
-            <caption class="pool-caption" id="pool-runs-caption">Upgrade runs of the cluster, newest first; the image columns are this pool's</caption>
-            <thead>
-              <tr>
-                <th scope="col">Run</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                <th scope="col">Finished</th>
-                <th scope="col">This pool</th>
-                <th scope="col">Image before</th>
-                <th scope="col">Image after</th>
-                <th scope="col">Requested by</th>
-              </tr>
-            </thead>
-            <tbody>
-              {runs.map((run) => {
-                const mine = run.pools.find((pool) => pool.poolName.toLowerCase() === poolName.toLowerCase());
-                return (
-                  <tr key={run.id}>
-                    <th scope="row" class="mono">
-                      {run.id}
-                    </th>
-                    <td>{run.status.replaceAll('_', ' ')}</td>
-                    <td>{utc(run.createdAt)}</td>
-                    <td>{utc(run.finishedAt)}</td>
-                    <td>{mine ? mine.status.replaceAll('_', ' ') : 'not in this run'}</td>
-                    <td class="mono">{mine?.imageBefore ?? '—'}</td>
-                    <td class="mono">{mine?.imageAfter ?? '—'}</td>
-                    <td>{run.requestedBy}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+        <DetailTable testId="pool-runs" caption="Upgrade runs of the cluster, newest first; the image columns are this pool's" columns={columns} rows={runs} rowKey={(run) => run.id} />
       )}
     </section>
   );
