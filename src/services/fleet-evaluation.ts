@@ -1,5 +1,6 @@
 import { driftChangesAfter, type Drift, type PoolStatus } from '../domain/drift.js';
 import { selectorMatches, type Selector } from '../domain/policy.js';
+import { formatPoolSort, sortByPosition, sortValueOf, type PoolSort, type PoolSortField, type SortPosition } from '../domain/pool-order.js';
 import type { PoolView } from '../domain/pool-view.js';
 import type { PoolState, SubscriptionObservation } from '../store/state-repository.js';
 import { identityOf } from './observation-history.js';
@@ -35,6 +36,13 @@ export interface FleetEvaluation {
   readonly counts: Map<string, FleetCounts>;
   /** The last pages asked for, by their query: the very same list is answered while the evaluation holds. */
   readonly pages: Map<string, readonly FleetPageItem[]>;
+  /** The last sorted listings asked for, by their filters and order (`sort=`): sorted once per evaluation. */
+  readonly sorted: Map<string, readonly SortedIndex[]>;
+}
+
+/** A pool of the evaluation (`rows[index]`) with its place in a sorted listing. */
+export interface SortedIndex extends SortPosition {
+  readonly index: number;
 }
 
 export type FleetPageItem = PoolView & { readonly key: string };
@@ -75,6 +83,7 @@ export function evaluateFleet(input: FleetEvaluationInput): FleetEvaluation {
     findingIds: new Map(),
     counts: new Map(),
     pages: new Map(),
+    sorted: new Map(),
   };
 }
 
@@ -145,6 +154,32 @@ function firstAfter(rows: readonly PoolState[], before: (key: string) => boolean
     else high = middle;
   }
   return low;
+}
+
+/** Sort fields read from the pool as observed; the others are its drift's. */
+type ObservedSortField = 'clusterName' | 'poolName' | 'nodeImageVersion' | 'nodeCount';
+const OBSERVED_SORT_FIELDS: ReadonlySet<PoolSortField> = new Set<ObservedSortField>(['clusterName', 'poolName', 'nodeImageVersion', 'nodeCount']);
+
+/**
+ * Every pool passing the filters, in `sort`'s order (pool-order.ts), sorted once per evaluation and query and kept
+ * like the pages; a sorted page is then a binary search and a slice.
+ */
+export function sortedIndexes(evaluation: FleetEvaluation, query: Omit<FleetPageQuery, 'afterKey' | 'limit'> & { readonly scope?: string }, sort: PoolSort, scope: Selector | null): readonly SortedIndex[] {
+  const key = JSON.stringify([query.subscriptionId, query.clusterId, query.status, query.scope, formatPoolSort(sort)]);
+  const known = evaluation.sorted.get(key);
+  if (known) return known;
+  const { field } = sort;
+  const fromObservation = OBSERVED_SORT_FIELDS.has(field);
+  const sorted = sortByPosition(
+    sort,
+    pageOf(evaluation, { ...query, limit: Infinity }, scope).map((index) => {
+      const raw = fromObservation ? evaluation.rows[index]!.pool[field as ObservedSortField] : evaluation.drifts[index]![field as Exclude<PoolSortField, ObservedSortField>];
+      return { index, key: evaluation.rows[index]!.key, value: sortValueOf(field, raw as PoolView[PoolSortField]) };
+    }),
+  );
+  if (evaluation.sorted.size >= KEPT_PAGES) evaluation.sorted.delete(evaluation.sorted.keys().next().value!);
+  evaluation.sorted.set(key, sorted);
+  return sorted;
 }
 
 /** The page `query` asked for before, else `build()`'s, kept (the oldest kept page makes room). */

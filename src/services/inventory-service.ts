@@ -4,9 +4,10 @@ import { exceptionsChangeAfter } from '../domain/exceptions.js';
 import type { ClusterObservation } from '../domain/inventory.js';
 import { selectorMatches, type Policy, type Selector } from '../domain/policy.js';
 import { poolHistoryChanges, type PoolHistoryChange } from '../domain/pool-history.js';
+import { firstAfterPosition, sortByPosition, sortValueOf, type PoolSort, type SortPosition } from '../domain/pool-order.js';
 import { toPoolView, type PoolView } from '../domain/pool-view.js';
 import type { ExceptionRepository } from '../store/exception-repository.js';
-import { answersFor, countsOf, emptyCounts, evaluateFleet, keptPage, pageOf, type FleetEvaluation, type FleetPageItem, type StatusCounts } from './fleet-evaluation.js';
+import { answersFor, countsOf, emptyCounts, evaluateFleet, keptPage, pageOf, sortedIndexes, type FleetEvaluation, type FleetPageItem, type StatusCounts } from './fleet-evaluation.js';
 import type { FindingsService } from './findings-service.js';
 import { identityOf, type createObservationHistory } from './observation-history.js';
 import type { SnapshotRepository } from '../store/snapshot-repository.js';
@@ -169,9 +170,12 @@ export function createInventoryService(deps: InventoryServiceDeps) {
    */
   const pageFrom = (evaluation: FleetEvaluation, query: StateQuery, at: Date) => keptPage(evaluation, query, () => buildPage(evaluation, query, at));
   function buildPage(evaluation: FleetEvaluation, query: StateQuery, at: Date): FleetPageItem[] {
+    const scope = query.scope === undefined ? null : resolveScope(policyAt(at.toISOString()), query.scope);
+    return viewsOf(evaluation, pageOf(evaluation, query, scope), at);
+  }
+  /** The API views of the evaluation's pools at `page` (indexes into its rows), with their open findings' ids. */
+  function viewsOf(evaluation: FleetEvaluation, page: readonly number[], at: Date): FleetPageItem[] {
     const atIso = at.toISOString();
-    const scope = query.scope === undefined ? null : resolveScope(policyAt(atIso), query.scope);
-    const page = pageOf(evaluation, query, scope);
     const breached = page.map((index) => evaluation.rows[index]!.key).filter((key, i) => isOpenBreach(evaluation.drifts[page[i]!]!, atIso) && !evaluation.findingIds.has(key));
     if (breached.length > 0) {
       const found = deps.findings.openFindingIds(breached, at);
@@ -245,6 +249,30 @@ export function createInventoryService(deps: InventoryServiceDeps) {
         if (items.length >= query.limit) break;
       }
       // Only pools past their breach instant can have an open finding: derive those, and only those.
+      const findingIds = deps.findings.openFindingIds(items.filter((p) => p.breached && p.status !== 'current' && p.status !== 'within_policy').map((p) => p.key), at);
+      return { snapshotId, at, items: items.map(({ breached: _breached, ...pool }) => ({ ...pool, findingId: findingIds.get(pool.key) ?? null })) };
+    },
+
+    /**
+     * A page of pools in `sort`'s order (pool-order.ts), the first `limit` after `after`. The kept evaluation sorts
+     * each filter once; at another moment the filter's pools are all evaluated and sorted for each page.
+     */
+    sortedPools(query: StateQuery & { readonly sort: PoolSort; readonly after?: SortPosition }): { snapshotId: number | null; at: Date; items: readonly FleetPageItem[] } {
+      const at = query.asOf ?? deps.now();
+      const { sort, after } = query;
+      const evaluation = evaluationAt(at, query.snapshotId);
+      if (evaluation !== null) {
+        const scope = query.scope === undefined ? null : resolveScope(policyAt(at.toISOString()), query.scope);
+        const order = sortedIndexes(evaluation, query, sort, scope);
+        const start = after === undefined ? 0 : firstAfterPosition(sort, order, after);
+        return { snapshotId: evaluation.snapshotId, at, items: viewsOf(evaluation, order.slice(start, start + query.limit).map(({ index }) => index), at) };
+      }
+      const { evaluate, snapshotId } = context({ ...query, asOf: at });
+      if (snapshotId === null) return { snapshotId, at, items: [] };
+      const all = [...walk({ ...query, limit: Number.MAX_SAFE_INTEGER }, evaluate, snapshotId)].map((pool) => ({ pool, key: pool.key, value: sortValueOf(sort.field, pool[sort.field]) }));
+      const order = sortByPosition(sort, all);
+      const start = after === undefined ? 0 : firstAfterPosition(sort, order, after);
+      const items = order.slice(start, start + query.limit).map(({ pool }) => pool);
       const findingIds = deps.findings.openFindingIds(items.filter((p) => p.breached && p.status !== 'current' && p.status !== 'within_policy').map((p) => p.key), at);
       return { snapshotId, at, items: items.map(({ breached: _breached, ...pool }) => ({ ...pool, findingId: findingIds.get(pool.key) ?? null })) };
     },

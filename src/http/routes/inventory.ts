@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import Type from 'typebox';
 import { invalidInput } from '../../domain/errors.js';
+import { formatPoolSort, parsePoolSort, POOL_SORT_FIELDS, POOL_SORT_PATTERN, sortValueOf, type PoolSort, type SortValue } from '../../domain/pool-order.js';
 import type { FleetPageItem } from '../../services/fleet-evaluation.js';
 import type { ComplianceTrend } from '../../services/compliance-trend.js';
 import type { InventoryService } from '../../services/inventory-service.js';
@@ -60,27 +61,43 @@ export const inventoryRoutes =
         schema: {
           summary: "Each node pool's state and drift at asOf (default now)",
           querystring: Type.Object(
-            { ...StateQuery, clusterId: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })), status: Type.Optional(PoolStatus), scope: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) },
+            {
+              ...StateQuery,
+              clusterId: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+              status: Type.Optional(PoolStatus),
+              scope: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+              sort: Type.Optional(
+                Type.String({
+                  pattern: POOL_SORT_PATTERN,
+                  description: `order by this field (a leading "-": descending): ${POOL_SORT_FIELDS.join(', ')}; pools without a value last either way, ties by pool id; default: by pool id`,
+                }),
+              ),
+            },
             { additionalProperties: false },
           ),
           response: { 200: page(PoolSchema), ...errorResponses },
         },
       },
       async (request, reply) => {
-        const { limit = 100, cursor, asOf, subscriptionId, clusterId, status, scope } = request.query;
-        const position = decodeCursor<Cursor>(cursor, { k: 'string', s: 'number', t: 'number' });
+        const { limit = 100, cursor, asOf, subscriptionId, clusterId, status, scope, sort } = request.query;
+        const order = sort === undefined ? null : parsePoolSort(sort);
+        const position = decodePoolCursor(cursor, order);
         const at = evaluatedAt(asOf, position);
-        const { snapshotId, at: evaluated, items } = deps.inventory.pools({
+        const query = {
           ...(at ? { asOf: at } : {}),
           ...(subscriptionId ? { subscriptionId } : {}),
           ...(clusterId ? { clusterId } : {}),
           ...(status ? { status } : {}),
           ...(scope ? { scope } : {}),
-          ...(position ? { snapshotId: position.s, afterKey: position.k } : {}),
+          ...(position ? { snapshotId: position.s } : {}),
           limit: limit + 1,
-        });
+        };
+        const { snapshotId, at: evaluated, items } =
+          order === null
+            ? deps.inventory.pools({ ...query, ...(position ? { afterKey: position.k } : {}) })
+            : deps.inventory.sortedPools({ ...query, sort: order, ...(position ? { after: { key: position.k, value: position.value } } : {}) });
         // JSON bytes of the 200 schema (see poolPage): Fastify sends a Buffer as it is.
-        return reply.type('application/json; charset=utf-8').send(poolPage(reply, items, limit, snapshotId, evaluated) as never);
+        return reply.type('application/json; charset=utf-8').send(poolPage(reply, items, limit, snapshotId, evaluated, order) as never);
       },
     );
 
@@ -228,7 +245,7 @@ const ITEMS_OPEN = Buffer.from('{"items":');
  * list (InventoryService.pools): it is serialised once, by the page schema's item schema (which writes the schema's
  * fields only, not `key`), and only the cursor, which carries the moment asked, is written per request.
  */
-function poolPage(reply: FastifyReply, items: readonly FleetPageItem[], limit: number, snapshotId: number | null, at: Date): Buffer {
+function poolPage(reply: FastifyReply, items: readonly FleetPageItem[], limit: number, snapshotId: number | null, at: Date, sort: PoolSort | null): Buffer {
   let json = serializedItems.get(items);
   if (json === undefined) {
     // Fastify types serialisers as taking objects; an array schema compiles and serialises the same way.
@@ -236,8 +253,38 @@ function poolPage(reply: FastifyReply, items: readonly FleetPageItem[], limit: n
     serializedItems.set(items, json);
   }
   const more = items.length > limit && snapshotId !== null;
-  const nextCursor = more ? encodeCursor({ k: items[limit - 1]!.key, s: snapshotId, t: at.getTime() }) : null;
+  const nextCursor = more ? poolCursor(items[limit - 1]!, snapshotId, at, sort) : null;
   return Buffer.concat([ITEMS_OPEN, json, Buffer.from(`,"nextCursor":${JSON.stringify(nextCursor)}}`)]);
+}
+
+/** Where the next page starts: after `last`, in the snapshot and at the moment of the first page. */
+function poolCursor(last: FleetPageItem, snapshotId: number, at: Date, sort: PoolSort | null): string {
+  const position = { k: last.key, s: snapshotId, t: at.getTime() };
+  // A sorted listing's cursor also names its order and the last pool's sort value (JSON: a string, number or null).
+  return encodeCursor(sort === null ? position : { ...position, o: formatPoolSort(sort), v: JSON.stringify(sortValueOf(sort.field, last[sort.field])) });
+}
+
+/**
+ * A pools cursor: key order's (`k`, `s`, `t`), or a sorted listing's, which also carries its order (`o`) and the last
+ * pool's sort value (`v`). Each continues only the listing it came from.
+ */
+function decodePoolCursor(cursor: string | undefined, order: PoolSort | null): (Cursor & { value: SortValue }) | null {
+  if (order === null) {
+    const position = decodeCursor<Cursor>(cursor, { k: 'string', s: 'number', t: 'number' }) as (Cursor & { o?: unknown }) | null;
+    if (position?.o !== undefined) throw invalidInput('invalid_cursor', 'this cursor continues a sorted listing: send the same sort');
+    return position === null ? null : { ...position, value: null };
+  }
+  const position = decodeCursor<Cursor & { o: string; v: string }>(cursor, { k: 'string', s: 'number', t: 'number', o: 'string', v: 'string' });
+  if (position === null) return null;
+  if (position.o !== formatPoolSort(order)) throw invalidInput('invalid_cursor', `this cursor continues the listing sorted by ${position.o}: send that sort`);
+  let value: unknown;
+  try {
+    value = JSON.parse(position.v);
+  } catch {
+    value = undefined;
+  }
+  if (value !== null && typeof value !== 'string' && typeof value !== 'number') throw invalidInput('invalid_cursor', 'cursor is not one this API issued');
+  return { ...position, value };
 }
 
 function pageOf<T extends { key: string }, R>(items: T[], limit: number, snapshotId: number | null, at: Date, view: (item: T) => R) {

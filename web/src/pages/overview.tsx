@@ -3,29 +3,28 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, failureText, get, post, type Role } from '../api.js';
 import { count, days, percent, STATUS_HELP, STATUS_LABEL, utc } from '../format.js';
 import { STATUSES, type Page, type Pool, type Snapshot, type Summary } from '../types.js';
+import { BASE, onLinkClick } from '../router.js';
 import { Trend } from './overview-trend.js';
 import { Alert, PageHeading } from '../page-parts.js';
 
-/** How many non-compliant pools are read to find the oldest images (one page of the API, its maximum). */
-const OLDEST_SCAN = 1000;
 const OLDEST_SHOWN = 10;
+/** The pools page with every non-compliant pool, oldest image first (the list this table heads). */
+const ALL_OLDEST = 'pools?status=non_compliant&sort=imageAgeDays&dir=descending';
 
 interface Data {
   readonly summary: Summary;
   readonly oldest: readonly Pool[];
-  /** Whether there were more non-compliant pools than were read (the oldest are then of the first OLDEST_SCAN). */
-  readonly oldestPartial: boolean;
   readonly snapshot: Snapshot | null;
 }
 
 async function load(): Promise<Data> {
   const [summary, pools, snapshots] = await Promise.all([
     get<Summary>('/api/v1/compliance/summary'),
-    get<Page<Pool>>(`/api/v1/pools?status=non_compliant&limit=${OLDEST_SCAN}`),
+    // The server sorts the whole fleet's non-compliant pools: the first page is the oldest.
+    get<Page<Pool>>(`/api/v1/pools?status=non_compliant&sort=-imageAgeDays&limit=${OLDEST_SHOWN}`),
     get<Page<Snapshot>>('/api/v1/snapshots?limit=10'),
   ]);
-  const oldest = [...pools.items].sort((a, b) => (b.imageAgeDays ?? -1) - (a.imageAgeDays ?? -1)).slice(0, OLDEST_SHOWN);
-  return { summary, oldest, oldestPartial: pools.nextCursor !== null, snapshot: snapshots.items.find((snapshot) => snapshot.scope === 'fleet') ?? null };
+  return { summary, oldest: pools.items, snapshot: snapshots.items.find((snapshot) => snapshot.scope === 'fleet') ?? null };
 }
 
 export function Overview({ role, headingRef }: { role: Role; headingRef: Ref<HTMLHeadingElement> }) {
@@ -61,7 +60,7 @@ export function Overview({ role, headingRef }: { role: Role; headingRef: Ref<HTM
           <Figures summary={data.summary} />
           <Trend refreshKey={data.summary.asOf} />
           <BySubscription summary={data.summary} />
-          <Oldest pools={data.oldest} partial={data.oldestPartial} />
+          <Oldest pools={data.oldest} of={data.summary.counts.non_compliant} />
         </>
       ) : null}
     </>
@@ -154,13 +153,18 @@ function BySubscription({ summary }: { summary: Summary }) {
   );
 }
 
-function Oldest({ pools, partial }: { pools: readonly Pool[]; partial: boolean }) {
+function Oldest({ pools, of }: { pools: readonly Pool[]; of: number }) {
   return (
     <section aria-labelledby="oldest-title">
       <h2 id="oldest-title">Oldest images out of policy</h2>
-      <p class="hint">
-        Non-compliant node pools by the age of their node image, oldest first
-        {partial ? ` (the oldest of the first ${count(OLDEST_SCAN)} non-compliant pools)` : ''}.
+      <p class="hint" data-testid="oldest-hint">
+        {of > pools.length ? `The ${count(pools.length)} oldest of ${count(of)} non-compliant node pools` : 'Non-compliant node pools'}, by the age of their node image, oldest
+        first.{' '}
+        {of > pools.length ? (
+          <a href={`${BASE}${ALL_OLDEST}`} onClick={(event) => onLinkClick(event, ALL_OLDEST)}>
+            All of them, oldest first
+          </a>
+        ) : null}
       </p>
       {pools.length === 0 ? (
         <p data-testid="oldest-empty">No node pool is out of policy.</p>

@@ -105,31 +105,14 @@ export function writeQuery(query: ListQuery): string {
 }
 
 /** The API query of a page of the list (filters and limit; the cursor for the pages after the first). */
-export function apiPath(filters: ListQuery['filters'], limit: number, cursor: string | null): string {
+/** The API's address for the list (its `sort`: the server orders the whole filter, `-` descending). */
+export function apiPath(query: ListQuery, limit: number, cursor: string | null): string {
   const params = new URLSearchParams();
-  for (const name of FILTERS) if (filters[name]) params.set(name, filters[name]!);
+  for (const name of FILTERS) if (query.filters[name]) params.set(name, query.filters[name]!);
+  if (query.sort !== null) params.set('sort', `${query.dir === 'descending' ? '-' : ''}${query.sort}`);
   params.set('limit', String(limit));
   if (cursor) params.set('cursor', cursor);
   return `/api/v1/pools?${params.toString()}`;
-}
-
-const STATUS_ORDER: Record<PoolStatus, number> = { non_compliant: 0, excepted: 1, within_policy: 2, current: 3, unknown: 4 };
-
-/** A stable sort of the loaded rows; a missing value sorts last whichever the direction. */
-export function sortPools(pools: readonly PoolRecord[], key: SortKey | null, dir: ListQuery['dir']): readonly PoolRecord[] {
-  if (key === null) return pools;
-  const sign = dir === 'ascending' ? 1 : -1;
-  const value = (pool: PoolRecord): string | number | null => (key === 'status' ? STATUS_ORDER[pool.status] : pool[key]);
-  return pools
-    .map((pool, index) => ({ pool, index }))
-    .sort((a, b) => {
-      const x = value(a.pool);
-      const y = value(b.pool);
-      if (x === null || y === null) return x === y ? a.index - b.index : x === null ? 1 : -1;
-      const order = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y), 'en', { numeric: true });
-      return order === 0 ? a.index - b.index : sign * order;
-    })
-    .map(({ pool }) => pool);
 }
 
 /* CSV as the server writes it (src/reports/render-csv.ts): RFC 4180, CRLF, formula-looking cells neutralised. */

@@ -14,7 +14,6 @@ import {
   poolsCsv,
   poolPage,
   readQuery,
-  sortPools,
   writeQuery,
   type Filter,
   type ListQuery,
@@ -88,7 +87,7 @@ interface Loaded {
 function PoolList({ headingRef }: { headingRef: Ref<HTMLHeadingElement> }) {
   const [search, go] = useSearch();
   const query = useMemo(() => readQuery(search), [search]);
-  const loadKey = apiPath(query.filters, query.limit, null);
+  const loadKey = apiPath(query, query.limit, null);
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
@@ -107,13 +106,13 @@ function PoolList({ headingRef }: { headingRef: Ref<HTMLHeadingElement> }) {
   }, [loadKey]);
 
   const current = loaded !== null && loaded.key === loadKey ? loaded : null;
-  const rows = useMemo(() => (current ? sortPools(current.rows, query.sort, query.dir) : []), [current, query.sort, query.dir]);
+  const rows = current?.rows ?? [];
 
   const more = async () => {
     if (!current?.nextCursor) return;
     setLoadingMore(true);
     try {
-      const page = await get<Page<PoolRecord>>(apiPath(query.filters, query.limit, current.nextCursor));
+      const page = await get<Page<PoolRecord>>(apiPath(query, query.limit, current.nextCursor));
       setLoaded({ key: current.key, rows: [...current.rows, ...page.items], nextCursor: page.nextCursor });
     } catch (failure) {
       setError(failureText(failure));
@@ -134,7 +133,7 @@ function PoolList({ headingRef }: { headingRef: Ref<HTMLHeadingElement> }) {
       const all: PoolRecord[] = [];
       let cursor: string | null = null;
       do {
-        const page: Page<PoolRecord> = await get<Page<PoolRecord>>(apiPath(query.filters, CSV_PAGE, cursor));
+        const page: Page<PoolRecord> = await get<Page<PoolRecord>>(apiPath(query, CSV_PAGE, cursor));
         all.push(...page.items);
         cursor = page.nextCursor;
         setCsvState(`Preparing the CSV… ${count(all.length)} pools read`);
@@ -182,8 +181,8 @@ function PoolList({ headingRef }: { headingRef: Ref<HTMLHeadingElement> }) {
           <h2 id="pools-table-title">Node pools</h2>
           <p class="hint" id="pools-sort-note" data-testid="pools-sort-note">
             {query.sort
-              ? `Sorted by ${COLUMNS.find((column) => column.key === query.sort)?.label.toLowerCase()}, ${query.dir}, in the browser across the ${count(current.rows.length)} loaded pools${current.nextCursor ? ' (load the next pages to include the rest)' : ''}.`
-              : "In the API's order. Select a column heading to sort the loaded pools in the browser."}
+              ? `Sorted by ${COLUMNS.find((column) => column.key === query.sort)?.label.toLowerCase()}, ${query.dir}, across every pool of the filter (pools without a value last; the CSV in the same order).`
+              : 'By cluster and pool. Select a column heading to sort every pool of the filter by it.'}
           </p>
           <div class="table-scroll" role="region" aria-labelledby="pools-caption" tabIndex={0}>
             <table data-testid="pools" aria-describedby="pools-sort-note">
