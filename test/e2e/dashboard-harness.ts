@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import { afterEach, expect } from 'vitest';
 import { demoFleet } from '../../src/emulator/index.js';
 import { runCli, serveEnv, startServe } from '../helpers/cli.js';
 import { startTestEmulator } from '../helpers/emulator.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /** Debian's chromium (`apt-get install chromium`; .ci/run installs it): no browser is downloaded. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -131,4 +132,42 @@ export async function seriousViolations(page: Page): Promise<string[]> {
   return violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
     .map((violation) => `${violation.impact} ${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).join(', ')})`);
+}
+
+/** A policy file (JSON) in a temporary directory, removed after the test: pass it as `IMAGEWARDEN_POLICY_FILE`. */
+export function writePolicyFile(policy: Record<string, unknown>): string {
+  const path = join(tempDir('imagewarden-policy-'), 'policy.json');
+  writeFileSync(path, JSON.stringify(policy, null, 2));
+  return path;
+}
+
+/** A POST to the API with a role's key (no status asserted: the caller checks it). */
+export async function apiPost<T = unknown>(
+  dashboard: Dashboard,
+  path: string,
+  role: Role,
+  body: unknown = {},
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${dashboard.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${dashboard.keys[role]}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+/**
+ * A POST sent from inside the page, with its session cookie and CSRF token: what a forced request (a button the page
+ * does not offer) would get.
+ */
+export async function postFromPage<T = unknown>(page: Page, path: string, body: unknown = {}, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+  return (await page.evaluate(
+    async ({ path, body, headers }) => {
+      const session = (await (await fetch('/api/v1/session')).json()) as { csrfToken: string };
+      const response = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken, ...headers }, body: JSON.stringify(body) });
+      return { status: response.status, body: await response.json() };
+    },
+    { path, body, headers },
+  )) as { status: number; body: T };
 }

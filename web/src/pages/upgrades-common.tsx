@@ -3,6 +3,9 @@
 export type RunStatus = 'pending_approval' | 'queued' | 'running' | 'succeeded' | 'failed' | 'aborted' | 'blocked' | 'expired';
 export type Verdict = 'ok' | 'warn' | 'block';
 
+/** Every run status, in the order a run passes through them (the list's filter offers them in this order). */
+export const RUN_STATUSES: readonly RunStatus[] = ['pending_approval', 'queued', 'running', 'succeeded', 'failed', 'aborted', 'blocked', 'expired'];
+
 export interface RunPool {
   readonly poolName: string;
   readonly status: string;
@@ -99,7 +102,7 @@ export const POOL_STATUS_LABEL: Record<string, string> = {
   succeeded: 'Succeeded',
   failed: 'Failed',
   skipped: 'Skipped (already current)',
-  not_attempted: 'Not attempted',
+  not_attempted: 'Not attempted (not upgraded)',
   aborted: 'Aborted',
 };
 

@@ -2,6 +2,7 @@ import type { Ref } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { get, post, type Role } from '../api.js';
 import { utc } from '../format.js';
+import { Alert, PageHeading } from '../page-parts.js';
 import { BASE, onLinkClick } from '../router.js';
 import {
   clusterNameOf,
@@ -46,7 +47,13 @@ export function UpgradeDetail({ id, role, actor, headingRef }: { id: string; rol
   const [busy, setBusy] = useState(false);
   const [live, setLive] = useState<readonly LiveLine[]>([]);
   const [streaming, setStreaming] = useState(false);
+  // Aborting takes two steps in the page: the button opens a confirmation (with an optional recorded reason).
+  const [confirmingAbort, setConfirmingAbort] = useState(false);
+  const [abortReason, setAbortReason] = useState('');
   const source = useRef<EventSource | null>(null);
+  const confirmHeading = useRef<HTMLHeadingElement>(null);
+  const abortButton = useRef<HTMLButtonElement>(null);
+  const liveLog = useRef<HTMLOListElement>(null);
 
   const load = useCallback(async () => {
     try {
@@ -92,10 +99,8 @@ export function UpgradeDetail({ id, role, actor, headingRef }: { id: string; rol
           } catch {
             data = {};
           }
-          const pool = typeof data.poolName === 'string' ? ` ${data.poolName}` : '';
-          const detail = kind === 'progress' ? progressText(data) : '';
           const at = typeof data.at === 'string' ? utc(data.at).slice(11) : '';
-          setLive((lines) => (lines.some((line) => line.id === event.lastEventId) ? lines : [...lines, { id: event.lastEventId, text: `${at} ${EVENT_LABEL[kind] ?? kind}${pool}${detail}` }].slice(-50)));
+          setLive((lines) => (lines.some((line) => line.id === event.lastEventId) ? lines : [...lines, { id: event.lastEventId, text: `${at} ${eventText(kind, data)}` }].slice(-50)));
           reload();
         });
       }
@@ -115,17 +120,46 @@ export function UpgradeDetail({ id, role, actor, headingRef }: { id: string; rol
     setActionError(null);
     setBusy(true);
     try {
-      await post(`/api/v1/upgrades/${encodeURIComponent(id)}/${action}`, {});
+      const reason = action === 'abort' ? abortReason.trim() : '';
+      await post(`/api/v1/upgrades/${encodeURIComponent(id)}/${action}`, reason !== '' ? { reason } : {});
+      if (action === 'abort') {
+        setConfirmingAbort(false);
+        setAbortReason('');
+      }
       await load();
     } catch (failure) {
-      setActionError(failureText(failure));
+      setActionError(`The run was not ${action === 'approve' ? 'approved' : 'aborted'}: ${failureText(failure)}`);
     } finally {
       setBusy(false);
     }
   };
 
-  const canApprove = run !== null && run.status === 'pending_approval' && role === 'admin' && run.requestedBy !== actor;
-  const canAbort = run !== null && !TERMINAL.has(run.status) && role !== 'auditor';
+  // The live log scrolls itself to the newest line (it is short; the timeline below keeps everything).
+  useEffect(() => {
+    const log = liveLog.current;
+    if (log !== null) log.scrollTop = log.scrollHeight;
+  }, [live]);
+
+  // The confirmation takes the focus when it opens; closing it gives the focus back to the button that opened it.
+  useEffect(() => {
+    if (confirmingAbort) confirmHeading.current?.focus();
+  }, [confirmingAbort]);
+  const cancelAbort = () => {
+    setConfirmingAbort(false);
+    setAbortReason('');
+    window.setTimeout(() => abortButton.current?.focus(), 0);
+  };
+
+  // An abort of a running run is a request: the runner cancels the running pool in Azure, then records the end.
+  const abortRequest = run?.timeline.find((entry) => entry.event === 'progress' && typeof entry.data.abortRequestedBy === 'string') ?? null;
+  const approvedAt = run?.timeline.find((entry) => entry.event === 'approved')?.at ?? null;
+  const abortedBy =
+    run === null || run.status !== 'aborted'
+      ? null
+      : ((abortRequest?.data.abortRequestedBy as string | undefined) ?? (run.timeline.find((entry) => entry.event === 'aborted' && typeof entry.data.abortedBy === 'string')?.data.abortedBy as string | undefined) ?? null);
+  const abortPending = run !== null && run.status === 'running' && abortRequest !== null;
+  const canApprove = run !== null && run.status === 'pending_approval' && role === 'admin' && !sameActor(run.requestedBy, actor);
+  const canAbort = run !== null && !TERMINAL.has(run.status) && role !== 'auditor' && !abortPending;
   const finished = run !== null && TERMINAL.has(run.status);
 
   return (
@@ -136,17 +170,10 @@ export function UpgradeDetail({ id, role, actor, headingRef }: { id: string; rol
         </a>{' '}
         / run
       </p>
-      <div class="page-head">
-        <h1 ref={headingRef} tabIndex={-1}>
-          Upgrade of {run ? clusterNameOf(run.clusterId) : 'a cluster'}
-        </h1>
-        <p class="as-of mono">{id}</p>
-      </div>
-      {error !== null ? (
-        <p class="error" role="alert">
-          Could not load this run: {error}
-        </p>
-      ) : null}
+      <PageHeading title={`Upgrade of ${run ? clusterNameOf(run.clusterId) : 'a cluster'}`} headingRef={headingRef}>
+        <p class="as-of mono upg-wrap">{id}</p>
+      </PageHeading>
+      <Alert>{error !== null ? `Could not load this run: ${error}` : null}</Alert>
       {run === null && error === null ? <p aria-busy="true">Loading the run…</p> : null}
       {run !== null ? (
         <>
@@ -174,34 +201,75 @@ export function UpgradeDetail({ id, role, actor, headingRef }: { id: string; rol
               <dt>Change ticket</dt>
               <dd>{run.changeTicket ?? '—'}</dd>
               <dt>Approved</dt>
-              <dd>{run.approvedBy ? <span class="mono">{run.approvedBy}</span> : '—'}</dd>
+              <dd>
+                {run.approvedBy ? <span class="mono">{run.approvedBy}</span> : run.status === 'pending_approval' ? 'not yet' : '—'}
+                {approvedAt !== null ? `, ${utc(approvedAt)}` : ''}
+              </dd>
+              {abortedBy !== null ? (
+                <>
+                  <dt>Aborted by</dt>
+                  <dd>
+                    <span class="mono">{abortedBy}</span>
+                  </dd>
+                </>
+              ) : null}
               <dt>Started</dt>
               <dd>{utc(run.startedAt)}</dd>
               <dt>Finished</dt>
               <dd>{utc(run.finishedAt)}</dd>
             </dl>
-            {canApprove || canAbort ? (
+            {run.status === 'pending_approval' ? (
+              <p class="upg-approval-note" data-testid="approval-note">
+                {canApprove
+                  ? `Requested by ${run.requestedBy}. Approving records you as the second person (four eyes); the run then starts.`
+                  : role === 'admin'
+                    ? 'You requested this run: another admin must approve it (four eyes).'
+                    : `Waiting for an admin other than ${run.requestedBy} to approve it (four eyes). Only an admin can approve.`}
+              </p>
+            ) : null}
+            {abortPending ? (
+              <p class="upg-approval-note" data-testid="abort-pending">
+                Abort requested by <span class="mono">{String(abortRequest!.data.abortRequestedBy)}</span>: the running pool is being cancelled in Azure; pools not yet started will not be attempted.
+              </p>
+            ) : null}
+            {(canApprove || canAbort) && !confirmingAbort ? (
               <div class="upg-actions">
                 {canApprove ? (
                   <button type="button" disabled={busy} onClick={() => void act('approve')}>
-                    Approve this upgrade
+                    {busy ? 'Approving…' : 'Approve this upgrade'}
                   </button>
                 ) : null}
                 {canAbort ? (
-                  <button type="button" class="upg-danger" disabled={busy} onClick={() => void act('abort')}>
+                  <button type="button" class="upg-danger" ref={abortButton} disabled={busy} onClick={() => { setActionError(null); setConfirmingAbort(true); }}>
                     Abort this upgrade
                   </button>
                 ) : null}
               </div>
             ) : null}
-            {run.status === 'pending_approval' && role === 'admin' && run.requestedBy === actor ? (
-              <p class="hint">You requested this run: another admin must approve it (four eyes).</p>
+            {canAbort && confirmingAbort ? (
+              <div class="upg-abort-confirm" role="group" aria-labelledby="abort-confirm-title" data-testid="abort-confirm">
+                <h3 id="abort-confirm-title" ref={confirmHeading} tabIndex={-1}>
+                  Abort this upgrade?
+                </h3>
+                <p>
+                  {run.status === 'running'
+                    ? 'The pool being upgraded now is cancelled in Azure (some of its nodes may already run the new image); pools not yet started are not attempted.'
+                    : 'The run ends now and no pool is upgraded.'}{' '}
+                  The abort is recorded in the evidence ledger and cannot be undone: a new run has to be requested.
+                </p>
+                <label for="abort-reason">Reason for aborting (optional, recorded)</label>
+                <input id="abort-reason" type="text" maxLength={2000} value={abortReason} onInput={(event) => setAbortReason((event.target as HTMLInputElement).value)} />
+                <div class="upg-actions">
+                  <button type="button" class="upg-danger" disabled={busy} onClick={() => void act('abort')}>
+                    {busy ? 'Aborting…' : 'Yes, abort the upgrade'}
+                  </button>
+                  <button type="button" class="secondary" disabled={busy} onClick={cancelAbort}>
+                    No, keep the run
+                  </button>
+                </div>
+              </div>
             ) : null}
-            {actionError !== null ? (
-              <p class="error" role="alert">
-                {actionError}
-              </p>
-            ) : null}
+            <Alert>{actionError}</Alert>
           </section>
 
           <section aria-labelledby="progress-title">
@@ -216,7 +284,7 @@ export function UpgradeDetail({ id, role, actor, headingRef }: { id: string; rol
                 {run.pools.filter((pool) => pool.status === 'succeeded' || pool.status === 'skipped').length} of {run.pools.length} pools done.
               </p>
               {live.length > 0 ? (
-                <ol class="upg-live-log">
+                <ol class="upg-live-log" ref={liveLog} tabIndex={0} aria-label="Events received">
                   {live.map((line) => (
                     <li key={line.id}>{line.text}</li>
                   ))}
@@ -245,7 +313,7 @@ export function UpgradeDetail({ id, role, actor, headingRef }: { id: string; rol
                       <th scope="row">{pool.poolName}</th>
                       <td class={`pool-run-${pool.status}`}>
                         {POOL_STATUS_LABEL[pool.status] ?? pool.status}
-                        {pool.error ? ` — ${pool.error.message} (${pool.error.code})` : ''}
+                        {pool.error ? <span class="upg-pool-error"> — {pool.error.message} ({pool.error.code})</span> : null}
                       </td>
                       <td class="mono">{pool.imageBefore ?? '—'}</td>
                       <td class="mono">{pool.targetImage ?? '—'}</td>
@@ -277,7 +345,7 @@ export function UpgradeDetail({ id, role, actor, headingRef }: { id: string; rol
             <ol class="upg-timeline" data-testid="timeline">
               {run.timeline.map((entry) => (
                 <li key={entry.sequence}>
-                  <span class="upg-timeline-at">{utc(entry.at)}</span> <strong>{EVENT_LABEL[entry.event] ?? entry.event}</strong>{' '}
+                  <span class="upg-timeline-at">{utc(entry.at)}</span> <strong>{eventText(entry.event, entry.data)}</strong>{' '}
                   <span class="mono upg-timeline-actor">{entry.actor}</span>
                   {Object.keys(entry.data).length > 0 ? (
                     <details>
@@ -300,6 +368,20 @@ export function UpgradeDetail({ id, role, actor, headingRef }: { id: string; rol
   );
 }
 
+/** Whether two recorded actors are the same caller (an Entra ID actor is `entra:<object id> (<name>)`: the id decides). */
+function sameActor(a: string, b: string): boolean {
+  const identity = (actor: string) => (actor.startsWith('entra:') ? actor.split(' ')[0]!.toLowerCase() : actor);
+  return identity(a) === identity(b);
+}
+
+/** An evidence entry in a few words: its kind, its pool, and for progress what the runner recorded. */
+function eventText(kind: string, data: Record<string, unknown>): string {
+  const pool = typeof data.poolName === 'string' ? ` ${data.poolName}` : '';
+  if (kind === 'pool_failed' && data.aborted === true) return `Pool aborted${pool}: cancelled in Azure`;
+  if (kind === 'aborted' && typeof data.abortedBy === 'string') return `Aborted by ${data.abortedBy}`;
+  return `${EVENT_LABEL[kind] ?? kind}${pool}${kind === 'progress' ? progressText(data) : ''}`;
+}
+
 /** A progress event in a few words: what the runner recorded (the timeline keeps all of it). */
 function progressText(data: Record<string, unknown>): string {
   if (data.status === 'running') return ': run started';
@@ -307,6 +389,7 @@ function progressText(data: Record<string, unknown>): string {
   if (typeof data.provisioningState === 'string') return `: ${data.provisioningState}${typeof data.nodeImageVersion === 'string' ? ` (${data.nodeImageVersion})` : ''}`;
   if (Array.isArray(data.nodeTransitions)) return `: ${data.nodeTransitions.length} node change${data.nodeTransitions.length === 1 ? '' : 's'}`;
   if (Array.isArray(data.nodes)) return `: ${data.nodes.length} node${data.nodes.length === 1 ? '' : 's'} before the upgrade`;
+  if (typeof data.abortRequestedBy === 'string') return `: abort requested by ${data.abortRequestedBy}`;
   if (typeof data.abort === 'string') return `: abort ${data.abort}`;
   if (typeof data.note === 'string') return `: ${data.note}`;
   return '';

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get, post, type Role } from '../api.js';
 import { STATUS_LABEL } from '../format.js';
+import { Alert } from '../page-parts.js';
 import { navigate } from '../router.js';
 import type { Page, Pool } from '../types.js';
 import { failureText, PrecheckTable, POOL_STATUS_LABEL, RUN_STATUS_HELP, RUN_STATUS_LABEL, RunStatusBadge, type Cluster, type Plan } from './upgrades-common.js';
@@ -182,11 +183,7 @@ export function StartUpgrade({ role, clusters, onCancel }: { role: Role; cluster
           </button>
         </div>
       </form>
-      {error !== null ? (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <Alert>{error}</Alert>
       {plan !== null ? (
         <section class="upg-plan" aria-labelledby="plan-title" data-testid="plan">
           <h2 id="plan-title">Plan for {cluster?.name ?? plan.plan.clusterId}</h2>
@@ -194,10 +191,10 @@ export function StartUpgrade({ role, clusters, onCancel }: { role: Role; cluster
             The run would be: <RunStatusBadge status={plan.plan.status} /> — {RUN_STATUS_HELP[plan.plan.status]}.
           </p>
           {blocks.length > 0 ? (
-            <p class="error" role="alert">
+            <Alert>
               {blocks.length === 1 ? 'A pre-check blocks' : `${blocks.length} pre-checks block`} this upgrade: {blocks.map((check) => check.name).join(', ')}.
               {role === 'admin' ? ' An admin override (above) may run it anyway, recorded.' : ' Only an admin may override it.'}
-            </p>
+            </Alert>
           ) : (
             <p>No pre-check blocks.</p>
           )}
