@@ -424,7 +424,9 @@ export function createUpgradeRunner(deps: UpgradeRunnerDeps) {
     const at = deps.now().toISOString();
     const kind = outcome.status === 'succeeded' ? 'completed' : outcome.status === 'aborted' ? 'aborted' : outcome.status === 'blocked' ? 'blocked' : 'failed';
     const reason = outcome.status === 'aborted' ? 'an earlier pool was aborted' : `an earlier pool ${outcome.status === 'blocked' ? 'was blocked by Azure' : 'failed'}`;
-    record(run, kind, { status: outcome.status, error: outcome.error ?? null }, () => {
+    // An abort ends the run here, recorded by the runner: the entry names who asked for it.
+    const abortedBy = outcome.status === 'aborted' ? { abortRequestedBy: deps.repo.get(run.id)!.abortRequestedBy } : {};
+    record(run, kind, { status: outcome.status, error: outcome.error ?? null, ...abortedBy }, () => {
       for (const pool of deps.repo.get(run.id)!.pools) {
         if (!TERMINAL_POOL.has(pool.status)) deps.repo.updatePool(run.id, pool.position, { status: 'not_attempted', error: { code: 'not_attempted', message: reason } });
       }

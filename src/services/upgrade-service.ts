@@ -173,7 +173,15 @@ export function createUpgradeService(deps: UpgradeServiceDeps) {
           const record = (kind: string, event: Record<string, unknown>) => deps.evidence.append({ kind: `upgrade_${kind}`, subject: id, actor: principal.actor, body: { runId: id, ...event } });
           record('requested', { clusterId, pools: planned.pools, reason: body.reason, changeTicket: body.changeTicket ?? null, overrideWindow: body.overrideWindow ?? null, overrideBlocks: body.overrideBlocks ?? null, idempotencyKeySha256: sha256Hex(idempotencyKey), requestSha256 });
           record('prechecks', { status: planned.status, prechecks: planned.prechecks });
-          if (planned.status === 'blocked') record('blocked', { status: 'blocked', blockedBy: planned.prechecks.filter((c) => c.verdict === 'block') });
+          if (planned.status === 'blocked') {
+            // Refused as it is asked for: the run ends now, and none of its pools was attempted.
+            const blockedBy = planned.prechecks.filter((c) => c.verdict === 'block');
+            deps.repo.updateRun(id, { finishedAt: at });
+            planned.pools.forEach((_, position) =>
+              deps.repo.updatePool(id, position, { status: 'not_attempted', error: { code: 'precheck_blocked', message: `blocked by ${blockedBy.map((c) => c.name).join(', ')}` } }),
+            );
+            record('blocked', { status: 'blocked', blockedBy });
+          }
           deps.repo.recordIdempotency(principal.actor, idempotencyKey, requestSha256, 202, response, at);
         });
       } catch (error) {

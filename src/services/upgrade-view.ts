@@ -8,6 +8,7 @@ export function toRunResponse(run: UpgradeRunRecord) {
     clusterId: run.clusterId,
     requestedBy: run.requestedBy,
     approvedBy: run.approvedBy,
+    abortRequestedBy: run.abortRequestedBy,
     reason: run.reason,
     changeTicket: run.changeTicket,
     createdAt: run.createdAt,

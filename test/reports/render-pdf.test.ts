@@ -121,10 +121,8 @@ describe('renderPdf', () => {
         yield pool;
       }
     };
-    const started = performance.now();
+    // (How fast is bench/report's to say, against a baseline: a wall-clock bound here only measured the machine's load.)
     const { pages } = await renderPdf({ header: model.header, pools }, ARTIFACTS, out, templates);
-    const seconds = (performance.now() - started) / 1000;
-    expect(seconds).toBeLessThan(15);
     // Pages reached `out` while the pools were still being read: the table was never held whole.
     expect(writtenBeforeLast).toBeGreaterThan(500_000);
 

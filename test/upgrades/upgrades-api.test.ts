@@ -130,6 +130,9 @@ describe('upgrades API', () => {
     const run = await h.finished(id);
     expect(run.status).toBe('aborted');
     expect(run.pools.map((p: { status: string }) => p.status)).toEqual(['aborted', 'not_attempted', 'not_attempted']);
+    // Who asked: on the run, and in the entry that ends it (recorded by the runner, as `system`).
+    expect(run.abortRequestedBy).toBe('key:operator');
+    expect(run.timeline.at(-1)).toMatchObject({ event: 'aborted', data: { abortRequestedBy: 'key:operator' } });
     expect((await h.call('operator', 'POST', `/api/v1/upgrades/${id}/abort`)).body.error.code).toBe('invalid_state');
     await h.close();
   });
@@ -146,6 +149,11 @@ describe('upgrades API', () => {
     expect(refused.body.status).toBe('blocked');
     const blocked = await h.finished(refused.body.id);
     expect(blocked.prechecks.find((c: { name: string }) => c.name === 'maintenance_window')).toMatchObject({ verdict: 'block', observed: { inWindow: false, policy: 'refuse' } });
+    // Refused at submission: over at once (it ends when it was asked for), and no pool attempted.
+    expect(blocked.finishedAt).toBe(blocked.createdAt);
+    expect(blocked.createdAt).toEqual(expect.any(String));
+    expect(blocked.pools.length).toBeGreaterThan(0);
+    for (const pool of blocked.pools) expect(pool).toMatchObject({ status: 'not_attempted', error: { code: 'precheck_blocked', message: 'blocked by maintenance_window' } });
     const overridden = await h.start('admin', { overrideWindow: { reason: 'CVE-2026-1234 emergency' } });
     expect(overridden.status).toBe(202);
     const run = await h.finished(overridden.body.id);

@@ -32,6 +32,7 @@ export const RunSchema = Type.Object({
   clusterId: Type.String(),
   requestedBy: Type.String(),
   approvedBy: Nullable(Type.String()),
+  abortRequestedBy: Nullable(Type.String({ description: 'who asked to abort the run (null: nobody)' })),
   reason: Type.String(),
   changeTicket: Nullable(Type.String()),
   createdAt: DateTime,
