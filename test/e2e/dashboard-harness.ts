@@ -103,8 +103,12 @@ export async function signIn(page: Page, key: string): Promise<void> {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
-/** The page at both sizes, full length, as `.tmp/screenshots/<name>-<size>.png`. */
+/**
+ * The page at both sizes, full length, as `.tmp/screenshots/<name>-<size>.png`, once nothing on it is still loading
+ * (no `aria-busy`; a page that stays busy, e.g. a run in progress, is taken as it is after a few seconds).
+ */
 export async function screenshots(page: Page, name: string): Promise<void> {
+  await page.waitForFunction('!document.querySelector(\'[aria-busy="true"]\')', undefined, { timeout: 5_000 }).catch(() => undefined);
   mkdirSync(SCREENSHOTS, { recursive: true });
   for (const [size, viewport] of Object.entries(SIZES)) {
     await page.setViewportSize(viewport);

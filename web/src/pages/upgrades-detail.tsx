@@ -392,5 +392,9 @@ function progressText(data: Record<string, unknown>): string {
   if (typeof data.abortRequestedBy === 'string') return `: abort requested by ${data.abortRequestedBy}`;
   if (typeof data.abort === 'string') return `: abort ${data.abort}`;
   if (typeof data.note === 'string') return `: ${data.note}`;
-  return '';
+  if (typeof data.kubernetesApi === 'object' && data.kubernetesApi !== null) return ': the cluster\'s Kubernetes API could not be read (node changes not recorded)';
+  if (data.provisioningState === null) return ': pool state read';
+  // Anything newer than this page: name what was recorded rather than show nothing.
+  const recorded = Object.keys(data).filter((key) => key !== 'poolName');
+  return recorded.length > 0 ? `: ${recorded.join(', ')} recorded` : '';
 }
