@@ -1,4 +1,5 @@
 import { withClusterFields, withoutClusterFields, type ClusterObservation, type PoolObservation, type StoredPoolObservation } from '../domain/inventory.js';
+import type { HistoryPoolInterval } from '../domain/pool-history.js';
 import type { SubscriptionResult } from '../domain/snapshot.js';
 import type { Db } from './database.js';
 
@@ -273,17 +274,8 @@ export function createStateRepository(db: Db) {
   };
 }
 
-/** One stored interval of a pool: valid from snapshot `validFrom` until `validTo` (exclusive; null while open). */
-export interface PoolInterval {
-  readonly validFrom: number;
-  readonly validTo: number | null;
-  readonly subscriptionId: string;
-  readonly location: string;
-  readonly imageFamily: string | null;
-  readonly nodeImageVersion: string | null;
-  readonly kubernetesVersion: string | null;
-  readonly nodeCount: number | null;
-}
+/** One stored interval of a pool, as the history's domain logic reads it. */
+export type PoolInterval = HistoryPoolInterval;
 
 /** One interval of the latest image of a group (`subscription|location|family`). */
 export interface LatestInterval {
