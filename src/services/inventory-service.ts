@@ -1,14 +1,14 @@
 import { compliancePercentages, type Drift, type PoolStatus } from '../domain/drift.js';
-import { invalidInput, notFound } from '../domain/errors.js';
+import { invalidInput } from '../domain/errors.js';
 import { exceptionsChangeAfter } from '../domain/exceptions.js';
 import type { ClusterObservation } from '../domain/inventory.js';
 import { selectorMatches, type Policy, type Selector } from '../domain/policy.js';
-import { poolHistoryChanges, type PoolHistoryChange } from '../domain/pool-history.js';
 import { firstAfterPosition, sortByPosition, sortValueOf, type PoolSort, type SortPosition } from '../domain/pool-order.js';
 import { toPoolView, type PoolView } from '../domain/pool-view.js';
 import type { ExceptionRepository } from '../store/exception-repository.js';
 import { answersFor, countsOf, emptyCounts, evaluateFleet, keptPage, pageOf, sortedIndexes, type FleetEvaluation, type FleetPageItem, type StatusCounts } from './fleet-evaluation.js';
 import type { FindingsService } from './findings-service.js';
+import { createPoolHistoryReader } from './pool-history-reader.js';
 import { identityOf, type createObservationHistory } from './observation-history.js';
 import type { SnapshotRepository } from '../store/snapshot-repository.js';
 import type { PoolState, StateRepository, SubscriptionObservation } from '../store/state-repository.js';
@@ -44,20 +44,6 @@ export interface StateQuery {
   readonly afterKey?: string;
   readonly limit: number;
 }
-
-export interface PoolHistoryQuery {
-  readonly from?: Date;
-  readonly to?: Date;
-  /** Only changes at snapshots before this one (paging, newest first). */
-  readonly beforeSnapshotId?: number;
-  readonly limit: number;
-}
-
-export type PoolHistoryItem = PoolHistoryChange & {
-  readonly observedAt: string;
-  /** The pool's status at `observedAt` (null for `deleted`). */
-  readonly status: PoolStatus | null;
-};
 
 export interface ClusterView extends ClusterObservation {
   readonly observedAt: string | null;
@@ -220,21 +206,6 @@ export function createInventoryService(deps: InventoryServiceDeps) {
     }
   }
 
-  /**
-   * Each history entry's status at its own moment, from the pool and cluster as that snapshot observed them, with the
-   * policy and exceptions in force then (the newest snapshot's observation history covers every earlier one).
-   */
-  function withStatus(key: string, items: PoolHistoryItem[]): PoolHistoryItem[] {
-    const newestId = deps.state.newestSnapshotId();
-    if (newestId === null || items.length === 0) return items;
-    const history = deps.history({ policyAt, exceptions: deps.exceptions.all() }, newestId);
-    return items.map((item) => {
-      const state = item.change === 'deleted' ? null : deps.state.poolAt(key, item.snapshotId);
-      if (state === null) return item;
-      return { ...item, status: history.driftAt(state.pool, state.cluster, state.imageSince, item.snapshotId, item.observedAt).status };
-    });
-  }
-
   return {
     /** A page of pools; while the fleet's evaluation holds, the same query answers the very same (frozen) list. */
     pools(query: StateQuery): { snapshotId: number | null; at: Date; items: readonly FleetPageItem[] } {
@@ -364,30 +335,7 @@ export function createInventoryService(deps: InventoryServiceDeps) {
       }
     },
 
-    /**
-     * One pool's image history, newest first: each committed snapshot at which its image, its group's latest image,
-     * its Kubernetes version or its node count changed, when it appeared and when it went; observed in [from, to],
-     * before snapshot `beforeSnapshotId` (the page cursor). `poolId` is the pool's ARM id, in any case.
-     * 404 `pool_not_found` when imagewarden never observed the pool.
-     */
-    poolHistory(poolId: string, query: PoolHistoryQuery): { items: PoolHistoryItem[]; more: boolean } {
-      const { pool, latest } = deps.state.poolIntervals(poolId.toLowerCase());
-      if (pool.length === 0) throw notFound('pool_not_found', `no node pool ${poolId} has been observed`);
-      const changes = poolHistoryChanges(pool, latest);
-      const times = deps.state.snapshotTimes(changes.map((change) => change.snapshotId));
-      const from = query.from?.toISOString();
-      const to = query.to?.toISOString();
-      const items: PoolHistoryItem[] = [];
-      for (let i = changes.length - 1; i >= 0; i--) {
-        const change = changes[i]!;
-        const observedAt = times.get(change.snapshotId);
-        if (observedAt === undefined || (query.beforeSnapshotId !== undefined && change.snapshotId >= query.beforeSnapshotId)) continue;
-        if ((to !== undefined && observedAt > to) || (from !== undefined && observedAt < from)) continue;
-        if (items.length === query.limit) return { items: withStatus(poolId.toLowerCase(), items), more: true };
-        items.push({ observedAt, ...change, status: null });
-      }
-      return { items: withStatus(poolId.toLowerCase(), items), more: false };
-    },
+    poolHistory: createPoolHistoryReader(deps).poolHistory,
 
     /** The service's clock (what "now" means for a query without `asOf`). */
     now: (): Date => deps.now(),
