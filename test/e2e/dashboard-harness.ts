@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterEach, expect } from 'vitest';
 import { demoFleet } from '../../src/emulator/index.js';
 import { runCli, serveEnv, startServe } from '../helpers/cli.js';
@@ -16,6 +16,26 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SCREENSHOTS = join(ROOT, '.tmp', 'screenshots');
 
 export type Role = 'auditor' | 'operator' | 'admin';
+
+/** A pool as GET /api/v1/pools answers (the fields the browser tests compare). */
+export interface ApiPool {
+  clusterId: string;
+  clusterName: string;
+  poolName: string;
+  status: string;
+  nodeImageVersion: string | null;
+  latestNodeImageVersion: string | null;
+}
+
+/** An upgrade run as GET /api/v1/upgrades/{id} answers (the fields the browser tests compare). */
+export interface ApiRun {
+  id: string;
+  status: string;
+  requestedBy: string;
+  approvedBy: string | null;
+  pools: { poolName: string; status: string; imageBefore: string | null; imageAfter: string | null; error: { code: string } | null }[];
+  timeline: { event: string; actor: string }[];
+}
 
 export const SIZES = {
   desktop: { width: 1280, height: 800 },
@@ -85,10 +105,12 @@ export async function startDashboard(
   };
 }
 
-/** A fresh page (its own cookies) that fails the test on any script error or policy violation it reports. */
-export async function openPage(browser: Browser, size: keyof typeof SIZES = 'desktop'): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser.newContext({ viewport: SIZES[size] });
-  const page = await context.newPage();
+/**
+ * A fresh page (its own cookies) that fails the test on any script error or policy violation it reports; `context`:
+ * more options for its browser context (e.g. accepting a stand-in authority's test certificate).
+ */
+export async function openPage(browser: Browser, size: keyof typeof SIZES = 'desktop', context: BrowserContextOptions = {}): Promise<{ page: Page; problems: string[] }> {
+  const page = await (await browser.newContext({ viewport: SIZES[size], ...context })).newPage();
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
@@ -108,7 +130,8 @@ export async function signIn(page: Page, key: string): Promise<void> {
  * (no `aria-busy`; a page that stays busy, e.g. a run in progress, is taken as it is after a few seconds).
  */
 export async function screenshots(page: Page, name: string): Promise<void> {
-  await page.waitForFunction('!document.querySelector(\'[aria-busy="true"]\')', undefined, { timeout: 5_000 }).catch(() => undefined);
+  // A locator, not waitForFunction: a string predicate is evaluated with eval, which the page's CSP refuses.
+  await page.locator('[aria-busy="true"]').first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
   mkdirSync(SCREENSHOTS, { recursive: true });
   for (const [size, viewport] of Object.entries(SIZES)) {
     await page.setViewportSize(viewport);

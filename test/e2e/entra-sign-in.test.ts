@@ -1,7 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSigningKey, startEntraAuthority, type TestEntraAuthority } from '../helpers/entra-authority.js';
-import { launchBrowser, screenshots, seriousViolations, SIZES, startDashboard } from './dashboard-harness.js';
+import { launchBrowser, openPage, screenshots, seriousViolations, startDashboard } from './dashboard-harness.js';
 
 const TENANT = '4d5e6f70-8192-4a3b-9c4d-5e6f7a8b9c0d';
 const AUDIENCE = 'api://imagewarden-e2e';
@@ -15,21 +14,9 @@ afterEach(async () => {
   while (authorities.length > 0) await authorities.pop()!.close();
 });
 
-/**
- * A page in its own context that accepts the stand-in authority's certificate (issued by the test CA, which the
- * service trusts through NODE_EXTRA_CA_CERTS and chromium does not), failing the test on any script error.
- */
-async function openEntraPage(browser: Browser): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser.newContext({ viewport: SIZES.desktop, ignoreHTTPSErrors: true });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    // A 401 from GET /api/v1/session before sign-in is how the page learns there is no session: expected.
-    if (message.type() === 'error' && !/401 \(Unauthorized\)/.test(message.text())) problems.push(`console: ${message.text()}`);
-  });
-  return { page, problems };
-}
+/** The stand-in authority's certificate is issued by the test CA, which the service trusts and chromium does not. */
+const TRUSTS_TEST_AUTHORITY = { ignoreHTTPSErrors: true };
+
 
 describe('sign-in with Entra ID in chromium', () => {
   it('an Entra ID admin signs in with the button and is that actor; a user without an app role is told so in plain words', async () => {
@@ -44,7 +31,7 @@ describe('sign-in with Entra ID in chromium', () => {
       },
     });
     const browser = await launchBrowser();
-    const { page, problems } = await openEntraPage(browser);
+    const { page, problems } = await openPage(browser, 'desktop', TRUSTS_TEST_AUTHORITY);
 
     // The sign-in page offers Entra ID beside the API key.
     await page.goto(`${dashboard.url}/ui/`);
@@ -93,7 +80,7 @@ describe('sign-in with Entra ID in chromium', () => {
   it('without IMAGEWARDEN_ENTRA_CLIENT_ID the page offers the API key only', async () => {
     const dashboard = await startDashboard();
     const browser = await launchBrowser();
-    const { page, problems } = await openEntraPage(browser);
+    const { page, problems } = await openPage(browser, 'desktop', TRUSTS_TEST_AUTHORITY);
     await page.goto(`${dashboard.url}/ui/`);
     await page.getByLabel('API key').waitFor();
     // The methods answer has come (the page asks once, at load) and offers no Entra ID.

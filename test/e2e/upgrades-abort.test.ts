@@ -1,19 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiPost, launchBrowser, openPage, screenshots, seriousViolations, signIn, startDashboard } from './dashboard-harness.js';
-
-interface Pool {
-  clusterId: string;
-  clusterName: string;
-  poolName: string;
-  status: string;
-  nodeImageVersion: string | null;
-}
-
-interface Run {
-  id: string;
-  status: string;
-  pools: { poolName: string; status: string; imageBefore: string | null; imageAfter: string | null; error: { code: string } | null }[];
-}
+import { type ApiPool, apiPost, type ApiRun, launchBrowser, openPage, screenshots, seriousViolations, signIn, startDashboard } from './dashboard-harness.js';
 
 /** A demo cluster with two user pools behind their latest image (ingress ~60 days, tools ~10 days), no window. */
 const CLUSTER = 'aks-shared-neu-01';
@@ -26,7 +12,7 @@ describe('aborting an upgrade in chromium', () => {
   it('an operator aborts a running run after an explicit confirmation; the page shows it aborted live and the API agrees', async () => {
     // Each pool takes two minutes in the emulator: the first pool is still upgrading whenever the abort comes.
     const dashboard = await startDashboard({ demo: true, upgradeDurationMs: 120_000 });
-    const pools = (await dashboard.api<{ items: Pool[] }>('/api/v1/pools?limit=1000')).items.filter((pool) => pool.clusterName === CLUSTER);
+    const pools = (await dashboard.api<{ items: ApiPool[] }>('/api/v1/pools?limit=1000')).items.filter((pool) => pool.clusterName === CLUSTER);
     const clusterId = pools[0]!.clusterId;
     const imageBefore = new Map(pools.map((pool) => [pool.poolName, pool.nodeImageVersion]));
     const started = await apiPost<{ id: string; status: string }>(
@@ -64,7 +50,7 @@ describe('aborting an upgrade in chromium', () => {
     await page.getByRole('button', { name: 'No, keep the run' }).click();
     await expect.poll(() => confirm.count(), LONG).toBe(0);
     await expect.poll(() => page.evaluate('document.activeElement && document.activeElement.textContent'), LONG).toBe('Abort this upgrade');
-    expect((await dashboard.api<Run>(`/api/v1/upgrades/${runId}`)).status).toBe('running');
+    expect((await dashboard.api<ApiRun>(`/api/v1/upgrades/${runId}`)).status).toBe('running');
 
     await page.getByRole('button', { name: 'Abort this upgrade' }).click();
     await confirm.waitFor({ timeout: 30_000 });
@@ -90,7 +76,7 @@ describe('aborting an upgrade in chromium', () => {
     await screenshots(page, 'upgrade-aborted');
 
     // The API's run and evidence agree with the page.
-    const run = await dashboard.api<Run>(`/api/v1/upgrades/${runId}`);
+    const run = await dashboard.api<ApiRun>(`/api/v1/upgrades/${runId}`);
     expect(run.status).toBe('aborted');
     expect(run.pools.map((pool) => [pool.poolName, pool.status])).toEqual([
       [upgrading, 'aborted'],
@@ -109,7 +95,7 @@ describe('aborting an upgrade in chromium', () => {
     expect(evidence.entries.some((entry) => entry.event === 'pool_succeeded')).toBe(false);
     // The pool that was never started still runs the image it had (the snapshot after the run says so).
     await expect
-      .poll(async () => (await dashboard.api<{ items: Pool[] }>('/api/v1/pools?limit=1000')).items.find((pool) => pool.clusterName === CLUSTER && pool.poolName === waiting)?.nodeImageVersion, LONG)
+      .poll(async () => (await dashboard.api<{ items: ApiPool[] }>('/api/v1/pools?limit=1000')).items.find((pool) => pool.clusterName === CLUSTER && pool.poolName === waiting)?.nodeImageVersion, LONG)
       .toBe(imageBefore.get(waiting));
     expect(problems).toEqual([]);
   }, SLOW_MACHINE_TIMEOUT);

@@ -1,23 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiPost, launchBrowser, openPage, postFromPage, screenshots, seriousViolations, signIn, startDashboard, writePolicyFile } from './dashboard-harness.js';
-
-interface Pool {
-  clusterId: string;
-  clusterName: string;
-  poolName: string;
-  status: string;
-  nodeImageVersion: string | null;
-  latestNodeImageVersion: string | null;
-}
-
-interface Run {
-  id: string;
-  status: string;
-  requestedBy: string;
-  approvedBy: string | null;
-  pools: { poolName: string; status: string; imageAfter: string | null }[];
-  timeline: { event: string; actor: string }[];
-}
+import { type ApiPool, apiPost, type ApiRun, launchBrowser, openPage, postFromPage, screenshots, seriousViolations, signIn, startDashboard, writePolicyFile } from './dashboard-harness.js';
 
 /**
  * The policy's upgrade rule: every run touching a pool of a production cluster (`env: prod`, the demo's tag) waits for
@@ -38,8 +20,8 @@ const SLOW_MACHINE_TIMEOUT = 300_000;
 /** What the browser logs for the forced request's answer: expected once, nothing else may be logged. */
 const FORCED_403 = 'console: Failed to load resource: the server responded with a status of 403 (Forbidden)';
 
-async function poolsOf(dashboard: { api<T>(path: string): Promise<T> }, clusterName: string): Promise<Pool[]> {
-  const pools = await dashboard.api<{ items: Pool[] }>('/api/v1/pools?limit=1000');
+async function poolsOf(dashboard: { api<T>(path: string): Promise<T> }, clusterName: string): Promise<ApiPool[]> {
+  const pools = await dashboard.api<{ items: ApiPool[] }>('/api/v1/pools?limit=1000');
   return pools.items.filter((pool) => pool.clusterName === clusterName);
 }
 
@@ -82,7 +64,7 @@ describe('upgrade approval in chromium', () => {
     // Forced from the page with the operator's session: 403, and the run still waits.
     const forced = await postFromPage<{ error: { code: string } }>(page, `/api/v1/upgrades/${runId}/approve`);
     expect(forced.status).toBe(403);
-    expect((await dashboard.api<Run>(`/api/v1/upgrades/${runId}`)).status).toBe('pending_approval');
+    expect((await dashboard.api<ApiRun>(`/api/v1/upgrades/${runId}`)).status).toBe('pending_approval');
     expect(await seriousViolations(page), 'awaiting approval, operator').toEqual([]);
     await screenshots(page, 'upgrade-approval');
 
@@ -116,7 +98,7 @@ describe('upgrade approval in chromium', () => {
     await screenshots(admin.page, 'upgrade-approved');
 
     // The API agrees: requested by the operator, approved by the admin, succeeded, and every pool is current.
-    const run = await dashboard.api<Run>(`/api/v1/upgrades/${runId}`);
+    const run = await dashboard.api<ApiRun>(`/api/v1/upgrades/${runId}`);
     expect(run).toMatchObject({ status: 'succeeded', requestedBy: 'key:e2e-operator', approvedBy: 'key:e2e-admin' });
     expect(run.pools.map((pool) => pool.status)).toEqual(['succeeded', 'succeeded']);
     expect(run.timeline.find((entry) => entry.event === 'approved')?.actor).toBe('key:e2e-admin');
@@ -153,7 +135,7 @@ describe('upgrade approval in chromium', () => {
     const forced = await postFromPage<{ error: { code: string } }>(page, `/api/v1/upgrades/${runId}/approve`);
     expect(forced.status).toBe(403);
     expect(forced.body.error.code).toBe('four_eyes_required');
-    expect((await dashboard.api<Run>(`/api/v1/upgrades/${runId}`)).status).toBe('pending_approval');
+    expect((await dashboard.api<ApiRun>(`/api/v1/upgrades/${runId}`)).status).toBe('pending_approval');
     expect(problems).toEqual([FORCED_403]);
   }, SLOW_MACHINE_TIMEOUT);
 });

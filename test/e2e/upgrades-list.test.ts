@@ -1,15 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiPost, launchBrowser, openPage, screenshots, seriousViolations, signIn, startDashboard } from './dashboard-harness.js';
-
-interface Pool {
-  clusterId: string;
-  clusterName: string;
-}
-
-interface Run {
-  id: string;
-  status: string;
-}
+import { type ApiPool, apiPost, type ApiRun, launchBrowser, openPage, screenshots, seriousViolations, signIn, startDashboard } from './dashboard-harness.js';
 
 /** Four demo clusters with pools behind; aks-dev-eus2-01 is stopped, so its run is refused by a pre-check (blocked). */
 const CLUSTERS = ['aks-dev-weu-01', 'aks-dev-eus2-01', 'aks-shared-neu-01', 'aks-prod-weu-02'];
@@ -21,7 +11,7 @@ const SLOW_MACHINE_TIMEOUT = 300_000;
 describe('upgrade runs list in chromium', () => {
   it('pages through the runs with the API cursor (page size from the address) and filters them by status', async () => {
     const dashboard = await startDashboard({ demo: true });
-    const pools = (await dashboard.api<{ items: Pool[] }>('/api/v1/pools?limit=1000')).items;
+    const pools = (await dashboard.api<{ items: ApiPool[] }>('/api/v1/pools?limit=1000')).items;
     for (const [i, name] of CLUSTERS.entries()) {
       const clusterId = pools.find((pool) => pool.clusterName === name)!.clusterId;
       const started = await apiPost(dashboard, '/api/v1/upgrades', 'operator', { clusterId, reason: `list run ${i + 1}` }, { 'idempotency-key': `e2e-list-${i}` });
@@ -29,13 +19,13 @@ describe('upgrade runs list in chromium', () => {
     }
     // Every run ended (the list is read once, not live): newest first, as the API lists them.
     await expect
-      .poll(async () => (await dashboard.api<{ items: Run[] }>('/api/v1/upgrades')).items.every((run) => TERMINAL.includes(run.status)), LONG)
+      .poll(async () => (await dashboard.api<{ items: ApiRun[] }>('/api/v1/upgrades')).items.every((run) => TERMINAL.includes(run.status)), LONG)
       .toBe(true);
-    const all = (await dashboard.api<{ items: Run[] }>('/api/v1/upgrades')).items;
+    const all = (await dashboard.api<{ items: ApiRun[] }>('/api/v1/upgrades')).items;
     expect(all.length).toBe(4);
     const blocked = all.filter((run) => run.status === 'blocked');
     expect(blocked.length).toBe(1);
-    const hrefs = (runs: readonly Run[]) => runs.map((run) => `/ui/upgrades/${run.id}`);
+    const hrefs = (runs: readonly ApiRun[]) => runs.map((run) => `/ui/upgrades/${run.id}`);
 
     const browser = await launchBrowser();
     const { page, problems } = await openPage(browser);

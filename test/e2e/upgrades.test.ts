@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, screenshots, seriousViolations, signIn, SIZES, startDashboard } from './dashboard-harness.js';
-
-interface Pool {
-  clusterId: string;
-  clusterName: string;
-  poolName: string;
-  status: string;
-  nodeImageVersion: string | null;
-  latestNodeImageVersion: string | null;
-}
+import { type ApiPool, launchBrowser, openPage, screenshots, seriousViolations, signIn, SIZES, startDashboard } from './dashboard-harness.js';
 
 /** A demo pool ~60 days behind (non-compliant) on a running cluster with no maintenance window and no approval rule. */
 const CLUSTER = 'aks-dev-weu-01';
@@ -16,8 +7,8 @@ const POOL = 'batch';
 /** A whole test on a loaded CI machine (screenshots at two sizes, a live run): above vitest's 120 s default. */
 const SLOW_MACHINE_TIMEOUT = 300_000;
 
-async function demoPool(dashboard: { api<T>(path: string): Promise<T> }): Promise<Pool> {
-  const pools = await dashboard.api<{ items: Pool[] }>('/api/v1/pools?limit=1000');
+async function demoPool(dashboard: { api<T>(path: string): Promise<T> }): Promise<ApiPool> {
+  const pools = await dashboard.api<{ items: ApiPool[] }>('/api/v1/pools?limit=1000');
   const pool = pools.items.find((entry) => entry.clusterName === CLUSTER && entry.poolName === POOL);
   expect(pool, `${CLUSTER}/${POOL} in the demo fleet`).toBeDefined();
   return pool!;
