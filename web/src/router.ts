@@ -37,3 +37,23 @@ export function onLinkClick(event: MouseEvent, page: string): void {
   event.preventDefault();
   navigate(page);
 }
+
+/**
+ * The address's query string on `page` (filters, paging), kept in step with links, back and forward; `go` changes it
+ * (`replace`: without a new history entry, e.g. a sort order).
+ */
+export function useSearch(page: string): [string, (search: string, replace?: boolean) => void] {
+  const [search, setSearch] = useState(window.location.search);
+  useEffect(() => {
+    const update = () => setSearch(window.location.search);
+    window.addEventListener('popstate', update);
+    return () => window.removeEventListener('popstate', update);
+  }, []);
+  const go = (next: string, replace = false) => {
+    const target = `${BASE}${page}${next}`;
+    if (replace) window.history.replaceState(null, '', target);
+    else if (`${window.location.pathname}${window.location.search}` !== target) window.history.pushState(null, '', target);
+    setSearch(next);
+  };
+  return [search, go];
+}

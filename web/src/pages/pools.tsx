@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { get } from '../api.js';
 import { count, days, STATUS_LABEL } from '../format.js';
 import type { PageProps } from '../page.js';
-import { BASE, onLinkClick } from '../router.js';
+import { BASE, onLinkClick, useSearch } from '../router.js';
 import { STATUSES, type Page } from '../types.js';
 import { Alert, PageHeading } from '../page-parts.js';
 import {
@@ -38,22 +38,6 @@ export function PoolsPage({ headingRef, subpath }: PageProps) {
   return <PoolList headingRef={headingRef} />;
 }
 
-/** The address's query string, kept in step with back and forward. */
-function useSearch(): [string, (search: string, replace?: boolean) => void] {
-  const [search, setSearch] = useState(window.location.search);
-  useEffect(() => {
-    const update = () => setSearch(window.location.search);
-    window.addEventListener('popstate', update);
-    return () => window.removeEventListener('popstate', update);
-  }, []);
-  const go = (next: string, replace = false) => {
-    const target = `${BASE}pools${next}`;
-    if (replace) window.history.replaceState(null, '', target);
-    else if (`${window.location.pathname}${window.location.search}` !== target) window.history.pushState(null, '', target);
-    setSearch(next);
-  };
-  return [search, go];
-}
 
 const COLUMNS: readonly { key: SortKey; label: string; num?: boolean }[] = [
   { key: 'clusterName', label: 'Cluster' },
@@ -85,7 +69,7 @@ interface Loaded {
 }
 
 function PoolList({ headingRef }: { headingRef: Ref<HTMLHeadingElement> }) {
-  const [search, go] = useSearch();
+  const [search, go] = useSearch('pools');
   const query = useMemo(() => readQuery(search), [search]);
   const loadKey = apiPath(query, query.limit, null);
   const [loaded, setLoaded] = useState<Loaded | null>(null);

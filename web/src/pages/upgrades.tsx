@@ -4,7 +4,7 @@ import { get } from '../api.js';
 import { count, utc } from '../format.js';
 import { Alert, PageHeading } from '../page-parts.js';
 import type { PageProps } from '../page.js';
-import { BASE, navigate, onLinkClick } from '../router.js';
+import { BASE, navigate, onLinkClick, useSearch } from '../router.js';
 import type { Page } from '../types.js';
 import { clusterNameOf, failureText, RUN_STATUS_LABEL, RUN_STATUSES, RunStatusBadge, TERMINAL, type Cluster, type Run, type RunStatus } from './upgrades-common.js';
 import { UpgradeDetail } from './upgrades-detail.js';
@@ -52,21 +52,6 @@ function runsPath(query: ListQuery, cursor: string | null): string {
   return `/api/v1/upgrades?${params.toString()}`;
 }
 
-/** The address's query string, kept in step with back and forward. */
-function useSearch(): [string, (search: string) => void] {
-  const [search, setSearch] = useState(window.location.search);
-  useEffect(() => {
-    const update = () => setSearch(window.location.search);
-    window.addEventListener('popstate', update);
-    return () => window.removeEventListener('popstate', update);
-  }, []);
-  const go = (next: string) => {
-    const target = `${BASE}upgrades${next}`;
-    if (`${window.location.pathname}${window.location.search}` !== target) window.history.pushState(null, '', target);
-    setSearch(next);
-  };
-  return [search, go];
-}
 
 interface Loaded {
   readonly key: string;
@@ -75,7 +60,7 @@ interface Loaded {
 }
 
 function UpgradeList({ role, headingRef }: { role: PageProps['role']; headingRef: Ref<HTMLHeadingElement> }) {
-  const [search, go] = useSearch();
+  const [search, go] = useSearch('upgrades');
   const query = useMemo(() => readListQuery(search), [search]);
   const loadKey = runsPath(query, null);
   const [loaded, setLoaded] = useState<Loaded | null>(null);
