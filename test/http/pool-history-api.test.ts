@@ -1,15 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import { createServices } from '../../src/services/create-services.js';
-import { openDatabase } from '../../src/store/database.js';
-import { migrate } from '../../src/store/migrate.js';
-import { cluster, pool, SUB_1, SUB_2, TENANT, UBUNTU } from '../helpers/fleets.js';
-import { startTestEmulator } from '../helpers/emulator.js';
-import { FAST_RETRY, silentLogger } from '../helpers/service.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { SUB_1, SUB_2, UBUNTU } from '../helpers/fleets.js';
+import { SMALL_FLEET_IMAGE, smallFleetApi } from '../helpers/api-harness.js';
 
-const V1 = `${UBUNTU}-202609.02.0`;
+const V1 = SMALL_FLEET_IMAGE;
 const V2 = `${UBUNTU}-202609.16.0`;
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -18,43 +11,10 @@ afterEach(async () => {
 });
 
 async function harness(env: Record<string, string> = {}) {
-  const emulator = await startTestEmulator({
-    tenantId: TENANT,
-    images: { '*': { [UBUNTU]: V1 } },
-    subscriptions: [
-      { id: SUB_1, clusters: [cluster('aks-a', [pool('keep', { nodeImageVersion: V1 }), pool('gone', { nodeImageVersion: V1 })])] },
-      { id: SUB_2, clusters: [cluster('aks-b', [pool('nodes', { nodeImageVersion: V1 })])] },
-    ],
-  });
-  const config = loadConfig({
-    IMAGEWARDEN_DATA_DIR: tempDir(),
-    IMAGEWARDEN_ARM_ENDPOINT: emulator.url,
-    IMAGEWARDEN_ARM_TOKEN: emulator.token,
-    IMAGEWARDEN_SUBSCRIPTIONS: `${SUB_1},${SUB_2}`,
-    IMAGEWARDEN_SNAPSHOT_CRON: 'off',
-    ...env,
-  });
-  const db = openDatabase(config.databaseFile);
-  migrate(db);
-  const clock = { now: 0 };
-  const services = createServices({ config, db, logger: silentLogger, now: () => new Date(clock.now), snapshotOptions: { retryPolicy: FAST_RETRY } });
-  const app = await buildApp({ services });
-  cleanups.push(async () => {
-    await app.close();
-    db.close();
-  });
-  const keys = {
-    auditor: services.keyService.create({ name: 'auditor', role: 'auditor', expiresAt: null, actor: 'test' }).key,
-    operator: services.keyService.create({ name: 'operator', role: 'operator', expiresAt: null, actor: 'test' }).key,
-    admin: services.keyService.create({ name: 'admin', role: 'admin', expiresAt: null, actor: 'test' }).key,
-  };
-  const call = async (as: keyof typeof keys, url: string, payload?: object) => {
-    const response = await app.inject({ method: payload ? 'POST' : 'GET', url, headers: { authorization: `Bearer ${keys[as]}` }, ...(payload ? { payload } : {}) });
-    return { status: response.statusCode, body: response.json() as Record<string, any> };
-  };
+  const api = await smallFleetApi(env);
+  cleanups.push(api.close);
   const snapshotAt = async (iso: string) => {
-    clock.now = Date.parse(iso);
-    const snapshot = await services.snapshotService.run('schedule', 'system');
+    const snapshot = await api.snapshotAt(iso);
     expect(snapshot.status).toBe('succeeded');
     return snapshot;
   };
@@ -65,7 +25,7 @@ async function harness(env: Record<string, string> = {}) {
     let pages = 0;
     do {
       const separator = url.includes('?') ? '&' : '?';
-      const page = await call('auditor', `${url}${separator}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const page = await api.call('auditor', `${url}${separator}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
       expect(page.status).toBe(200);
       expect(page.body.items.length).toBeLessThanOrEqual(limit);
       items.push(...page.body.items);
@@ -74,8 +34,7 @@ async function harness(env: Record<string, string> = {}) {
     } while (cursor !== null);
     return { items, pages };
   };
-  const [a, b] = emulator.fleet.listClusterIds();
-  return { emulator, services, clock, call, walk, snapshotAt, a: a!, b: b! };
+  return { ...api, snapshotAt, walk };
 }
 
 const historyUrl = (poolId: string, query = '') => `/api/v1/pools/${encodeURIComponent(poolId)}/history${query}`;
