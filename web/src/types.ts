@@ -76,3 +76,21 @@ export interface PoolHistoryEntry {
   /** Its status at `observedAt` (null when deleted). */
   readonly status: PoolStatus | null;
 }
+
+export type FindingKind = 'sla_breach' | 'coverage_gap' | 'node_mismatch';
+export type FindingState = 'open' | 'risk_accepted' | 'remediated' | 'retired';
+
+/** A finding as GET /api/v1/findings answers. */
+export interface Finding {
+  readonly id: string;
+  readonly kind: FindingKind;
+  readonly state: FindingState;
+  readonly clusterId: string | null;
+  readonly poolName: string | null;
+  readonly subscriptionId: string | null;
+  readonly openedAt: string;
+  readonly closedAt: string | null;
+  readonly timeToRemediateHours: number | null;
+  readonly exceptionId: string | null;
+  readonly detail: Record<string, unknown>;
+}

@@ -4,26 +4,10 @@ import { count, utc } from '../format.js';
 import type { PageProps } from '../page.js';
 import { Alert, PageHeading } from '../page-parts.js';
 import { BASE, onLinkClick } from '../router.js';
+import type { Finding, FindingKind, FindingState } from '../types.js';
 import { explain, lastSegment } from './exceptions-common.js';
 
 /** GET /api/v1/findings (CONTRACT.md, "Findings and exceptions"). */
-type FindingKind = 'sla_breach' | 'coverage_gap' | 'node_mismatch';
-type FindingState = 'open' | 'risk_accepted' | 'remediated' | 'retired';
-
-interface Finding {
-  readonly id: string;
-  readonly kind: FindingKind;
-  readonly state: FindingState;
-  readonly clusterId: string | null;
-  readonly poolName: string | null;
-  readonly subscriptionId: string | null;
-  readonly openedAt: string;
-  readonly closedAt: string | null;
-  readonly timeToRemediateHours: number | null;
-  readonly exceptionId: string | null;
-  readonly detail: Record<string, unknown>;
-}
-
 interface Statistics {
   readonly total: number;
   readonly slaBreaches: number;

@@ -4,48 +4,16 @@ import { get } from '../api.js';
 import { count, days, utc } from '../format.js';
 import { BASE, onLinkClick } from '../router.js';
 import { Alert, PageHeading } from '../page-parts.js';
-import type { Page, PoolHistoryEntry } from '../types.js';
+import type { Finding, Page, PoolHistoryEntry } from '../types.js';
+import type { RiskException } from './exceptions.js';
 import { failureText, parsePoolId, POOL_FIELDS, poolId, sameId, StatusText, type PoolRecord } from './pools-data.js';
-
-interface Finding {
-  readonly id: string;
-  readonly kind: string;
-  readonly state: string;
-  readonly clusterId: string | null;
-  readonly poolName: string | null;
-  readonly subscriptionId: string | null;
-  readonly openedAt: string;
-  readonly closedAt: string | null;
-  readonly timeToRemediateHours: number | null;
-  readonly exceptionId: string | null;
-}
-
-interface Exception {
-  readonly id: string;
-  readonly state: string;
-  readonly scope: { kind: string; clusterId?: string; poolName?: string; subscriptionId?: string; tag?: string };
-  readonly reason: string;
-  readonly ticket: string;
-  readonly expiresAt: string;
-  readonly requestedBy: string;
-  readonly approvedBy: string | null;
-}
-
-interface Run {
-  readonly id: string;
-  readonly status: string;
-  readonly requestedBy: string;
-  readonly reason: string;
-  readonly createdAt: string;
-  readonly finishedAt: string | null;
-  readonly pools: readonly { poolName: string; status: string; imageBefore: string | null; imageAfter: string | null; targetImage: string | null }[];
-}
+import type { Run } from './upgrades-common.js';
 
 interface Data {
   readonly pool: PoolRecord;
   readonly findings: readonly Finding[];
   readonly findingsPartial: boolean;
-  readonly exceptions: readonly Exception[];
+  readonly exceptions: readonly RiskException[];
   readonly runs: readonly Run[];
   readonly history: Page<PoolHistoryEntry>;
 }
@@ -68,12 +36,12 @@ async function load(clusterId: string, poolName: string): Promise<Data | null> {
   const ofPool = new URLSearchParams({ clusterId: pool.clusterId, poolName: pool.poolName, limit: '1000' }).toString();
   const [findings, exceptions, runs, history] = await Promise.all([
     get<Page<Finding>>(`/api/v1/findings?${ofPool}`),
-    get<Page<Exception>>(`/api/v1/exceptions?${ofPool}&order=desc`),
+    get<Page<RiskException>>(`/api/v1/exceptions?${ofPool}&order=desc`),
     get<Page<Run>>(`/api/v1/upgrades?clusterId=${encodeURIComponent(pool.clusterId)}&limit=100`),
     get<Page<PoolHistoryEntry>>(historyPath(pool, null)),
   ]);
   // A tag-selector exception covers it by tags the filter does not know: listed when it is the one in force.
-  const inForce = pool.exceptionId !== null && !exceptions.items.some((exception) => exception.id === pool.exceptionId) ? await get<Exception>(`/api/v1/exceptions/${encodeURIComponent(pool.exceptionId)}`) : null;
+  const inForce = pool.exceptionId !== null && !exceptions.items.some((exception) => exception.id === pool.exceptionId) ? await get<RiskException>(`/api/v1/exceptions/${encodeURIComponent(pool.exceptionId)}`) : null;
   return {
     pool,
     findings: findings.items,
@@ -377,8 +345,8 @@ function Findings({ findings, partial, clusterId }: { findings: readonly Finding
   );
 }
 
-function Exceptions({ exceptions, inForce }: { exceptions: readonly Exception[]; inForce: string | null }) {
-  const columns: readonly Column<Exception>[] = [
+function Exceptions({ exceptions, inForce }: { exceptions: readonly RiskException[]; inForce: string | null }) {
+  const columns: readonly Column<RiskException>[] = [
     {
       header: 'Exception',
       class: 'mono',
