@@ -36,17 +36,17 @@ export function createEvidenceService(deps: EvidenceServiceDeps) {
     expectedOrigin: deps.config.evidenceOrigin,
   });
 
+  /** Verifies the whole store here and now (the CLI, and checks that need the answer before going on). */
+  const verify = (options: { witnessFiles?: readonly string[] } = {}): VerifyResult => verifyStore(deps.db, deps.repo, verifyOptions(options.witnessFiles));
+
   return {
-    /** Verifies the whole store here and now (the CLI, and checks that need the answer before going on). */
-    verify(options: { witnessFiles?: readonly string[] } = {}): VerifyResult {
-      return verifyStore(deps.db, deps.repo, verifyOptions(options.witnessFiles));
-    },
+    verify,
     /**
      * The same verification without holding up this process's requests: in a worker thread where so configured
      * (serve: the API's verify and the daily job), else here.
      */
     async verifyInBackground(): Promise<VerifyResult> {
-      if (deps.verifyInWorker !== true) return verifyStore(deps.db, deps.repo, verifyOptions());
+      if (deps.verifyInWorker !== true) return verify();
       // One at a time: callers meanwhile share the running one (its head says how far it read).
       running ??= runInWorker<VerifyResult>('evidence/verify-worker.js', { databaseFile: deps.db.name, options: verifyOptions() } satisfies VerifyWorkerInput).finally(() => {
         running = null;

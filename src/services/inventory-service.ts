@@ -206,6 +206,13 @@ export function createInventoryService(deps: InventoryServiceDeps) {
     }
   }
 
+  /** Pools read outside the kept evaluation, with their open findings' ids. */
+  function withFindingIds(items: readonly (PoolView & { key: string; breached: boolean })[], at: Date): FleetPageItem[] {
+    // Only pools past their breach instant can have an open finding: derive those, and only those.
+    const findingIds = deps.findings.openFindingIds(items.filter((p) => p.breached && p.status !== 'current' && p.status !== 'within_policy').map((p) => p.key), at);
+    return items.map(({ breached: _breached, ...pool }) => ({ ...pool, findingId: findingIds.get(pool.key) ?? null }));
+  }
+
   return {
     /** A page of pools; while the fleet's evaluation holds, the same query answers the very same (frozen) list. */
     pools(query: StateQuery): { snapshotId: number | null; at: Date; items: readonly FleetPageItem[] } {
@@ -219,9 +226,7 @@ export function createInventoryService(deps: InventoryServiceDeps) {
         items.push(pool);
         if (items.length >= query.limit) break;
       }
-      // Only pools past their breach instant can have an open finding: derive those, and only those.
-      const findingIds = deps.findings.openFindingIds(items.filter((p) => p.breached && p.status !== 'current' && p.status !== 'within_policy').map((p) => p.key), at);
-      return { snapshotId, at, items: items.map(({ breached: _breached, ...pool }) => ({ ...pool, findingId: findingIds.get(pool.key) ?? null })) };
+      return { snapshotId, at, items: withFindingIds(items, at) };
     },
 
     /**
@@ -244,8 +249,7 @@ export function createInventoryService(deps: InventoryServiceDeps) {
       const order = sortByPosition(sort, all);
       const start = after === undefined ? 0 : firstAfterPosition(sort, order, after);
       const items = order.slice(start, start + query.limit).map(({ pool }) => pool);
-      const findingIds = deps.findings.openFindingIds(items.filter((p) => p.breached && p.status !== 'current' && p.status !== 'within_policy').map((p) => p.key), at);
-      return { snapshotId, at, items: items.map(({ breached: _breached, ...pool }) => ({ ...pool, findingId: findingIds.get(pool.key) ?? null })) };
+      return { snapshotId, at, items: withFindingIds(items, at) };
     },
 
     summary(query: { asOf?: Date; scope?: string }): ComplianceSummary {
