@@ -11,7 +11,7 @@ export interface AuthenticatorDeps {
 }
 
 /** Three base64url parts (the last empty for `alg: none`): the shape of a JWT. API keys (`iw_…`) never have a dot. */
-const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+export const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /**
  * API keys, and Entra ID access tokens when IMAGEWARDEN_ENTRA_TENANT_ID and IMAGEWARDEN_ENTRA_AUDIENCE are set.

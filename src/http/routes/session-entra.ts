@@ -4,6 +4,7 @@ import { decodeJwt } from 'jose';
 import Type from 'typebox';
 import { createAuthorizationCodeClient, TokenExchangeRefused, type AuthorizationCodeClient } from '../../auth/entra-authorization-code.js';
 import { authorizeUrl, createPendingSignIns, newPendingSignIn, sameToken, type EntraSignInSettings } from '../../auth/entra-sign-in.js';
+import { JWT_SHAPE } from '../../auth/create-authenticator.js';
 import { AuthorityUnavailable } from '../../auth/entra-signing-keys.js';
 import { DomainError } from '../../domain/errors.js';
 import { clearedSignInCookie, ownOrigin, sessionCookie, signInCookie, signInCookieOf } from '../session-cookie.js';
@@ -15,8 +16,6 @@ const CALLBACK_PATH = `${ENTRA_SIGN_IN_PATH}/callback`;
 /** Where the browser lands: the dashboard, signed in, or told why not (`signin_error`, read by the sign-in page). */
 const DASHBOARD = '/ui/';
 
-/** Three base64url parts: only a JWT is passed to the authenticator (an opaque token must never be tried as an API key). */
-const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 const Redirect = Type.Unknown({ description: 'to the authorize endpoint, or to /ui/ (with ?signin_error=<code> when sign-in failed)' });
 const text = (maxLength: number) => Type.Optional(Type.String({ maxLength }));
@@ -146,6 +145,7 @@ export const sessionEntraRoutes =
       }
       // The ID token came straight from the token endpoint over TLS (OpenID Connect Core §3.1.3.7): its nonce must be ours.
       if (tokens.idToken !== null && nonceOf(tokens.idToken) !== entry.nonce) return refusal('signin_nonce_mismatch', true);
+      // Only a JWT goes to the authenticator: an opaque token must never be tried as an API key.
       if (!JWT_SHAPE.test(tokens.accessToken)) return refusal('token_rejected', true, { reason: 'the access token is not a JWT: check IMAGEWARDEN_ENTRA_SCOPE' });
       // Exactly the checks a bearer token gets: issuer, tenant, audience, lifetime, app roles.
       const checked = await deps.authenticator.authenticate(tokens.accessToken);
