@@ -2,6 +2,7 @@ import type { EntraSignInSettings, PendingSignIn } from './entra-sign-in.js';
 import { tokenRequestForm } from './entra-sign-in.js';
 import { AuthorityUnavailable } from './entra-signing-keys.js';
 import { openIdConfigurationUrl } from './entra-token-verifier.js';
+import { httpsEndpoints, messageOf, readOpenIdConfiguration } from './openid-configuration.js';
 
 /** The tenant's endpoints the sign-in uses, from its OpenID configuration. */
 export interface EntraEndpoints {
@@ -90,20 +91,6 @@ export function createAuthorizationCodeClient(settings: EntraSignInSettings, opt
 }
 
 async function readEndpoints(discoveryUrl: string, timeoutInMs: number): Promise<EntraEndpoints> {
-  const response = await fetch(discoveryUrl, { redirect: 'error', signal: AbortSignal.timeout(timeoutInMs), headers: { accept: 'application/json' } });
-  if (response.status !== 200) {
-    await response.body?.cancel();
-    throw new Error(`HTTP ${response.status}`);
-  }
-  const document = (await response.json()) as Record<string, unknown> | null;
-  const https = (value: unknown): value is string => typeof value === 'string' && URL.canParse(value) && new URL(value).protocol === 'https:';
-  const authorizationEndpoint = document?.authorization_endpoint;
-  const tokenEndpoint = document?.token_endpoint;
-  if (!https(authorizationEndpoint) || !https(tokenEndpoint)) throw new Error('it names no https:// authorization_endpoint and token_endpoint');
-  return { authorizationEndpoint, tokenEndpoint };
-}
-
-function messageOf(error: unknown): string {
-  const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
-  return error instanceof Error ? `${error.message}${cause}` : String(error);
+  const endpoints = httpsEndpoints(await readOpenIdConfiguration(discoveryUrl, timeoutInMs), 'authorization_endpoint', 'token_endpoint');
+  return { authorizationEndpoint: endpoints.authorization_endpoint, tokenEndpoint: endpoints.token_endpoint };
 }

@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors, type CompactJWSHeaderParameters, type CryptoKey, type FlattenedJWSInput, type RemoteJWKSet } from 'jose';
+import { httpsEndpoints, messageOf, readOpenIdConfiguration } from './openid-configuration.js';
 
 /** The Entra ID authority could not be asked (network, timeout, non-200, not JSON): nothing is known about the token. */
 export class AuthorityUnavailable extends Error {
@@ -64,20 +65,5 @@ export function createEntraSigningKeys(discoveryUrl: string, options: SigningKey
 }
 
 async function readJwksUri(discoveryUrl: string, timeoutInMs: number): Promise<string> {
-  const response = await fetch(discoveryUrl, { redirect: 'error', signal: AbortSignal.timeout(timeoutInMs), headers: { accept: 'application/json' } });
-  if (response.status !== 200) {
-    await response.body?.cancel();
-    throw new Error(`HTTP ${response.status}`);
-  }
-  const document = (await response.json()) as { jwks_uri?: unknown } | null;
-  const jwksUri = document?.jwks_uri;
-  if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri) || new URL(jwksUri).protocol !== 'https:') {
-    throw new Error('it names no https:// jwks_uri');
-  }
-  return jwksUri;
-}
-
-function messageOf(error: unknown): string {
-  const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
-  return error instanceof Error ? `${error.message}${cause}` : String(error);
+  return httpsEndpoints(await readOpenIdConfiguration(discoveryUrl, timeoutInMs), 'jwks_uri').jwks_uri;
 }
